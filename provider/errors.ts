@@ -1,0 +1,29 @@
+/**
+ * One base for every error this package raises on purpose. `statusCode`, `code` and `requestId`
+ * carry through what Stripe said when an API call is the cause.
+ */
+export class IdentityError extends Error {
+  readonly statusCode?: number;
+  readonly code?: string;
+  readonly requestId?: string;
+
+  constructor(message: string, details: { statusCode?: number; code?: string; requestId?: string } = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.statusCode = details.statusCode;
+    this.code = details.code;
+    this.requestId = details.requestId;
+  }
+}
+
+/** Bad input from a user (args, flags, config): the message names the field or flag. */
+export class UserInputError extends IdentityError {}
+
+/** The key's mode (test/live) disagrees with the mode recorded for the object. */
+export class ModeMismatchError extends IdentityError {}
+
+/** A session stayed `processing` longer than the caller was willing to wait. */
+export class ProcessingTimeoutError extends IdentityError {}
+
+/** A bulk operation refused to run (live key not allowed, too many matches). */
+export class GuardRefusedError extends IdentityError {}

@@ -1,0 +1,55 @@
+import Stripe from "stripe";
+
+/** What the rest of the package needs to know about a failed Stripe call. */
+export interface ErrorFacts {
+  statusCode?: number;
+  code?: string;
+  type?: string;
+  message: string;
+  requestId?: string;
+}
+
+export function errorFacts(error: unknown): ErrorFacts {
+  if (error instanceof Stripe.errors.StripeError) {
+    return {
+      statusCode: error.statusCode,
+      code: error.code,
+      type: error.type,
+      message: error.message,
+      requestId: error.requestId,
+    };
+  }
+  return { message: error instanceof Error ? error.message : String(error) };
+}
+
+/** `resource_missing` (404): the object does not exist for this key's account and mode. */
+export function isResourceMissing(error: unknown): boolean {
+  const { statusCode, code } = errorFacts(error);
+  return statusCode === 404 && (code === undefined || code === "resource_missing");
+}
+
+export function isRateLimited(error: unknown): boolean {
+  const { statusCode, code, type } = errorFacts(error);
+  return statusCode === 429 || code === "rate_limit" || type === "StripeRateLimitError";
+}
+
+/**
+ * The one retry predicate: worth trying again with the same idempotency key. Connection
+ * failures, 409 (concurrent request), 429 and 5xx. Never 4xx validation or state errors.
+ */
+export function isTransient(error: unknown): boolean {
+  if (isRateLimited(error)) return true;
+  if (error instanceof Stripe.errors.StripeConnectionError) return true;
+  if (error instanceof Stripe.errors.StripeAPIError && error.statusCode === undefined) return true;
+  const { statusCode } = errorFacts(error);
+  return statusCode === 409 || (statusCode !== undefined && statusCode >= 500);
+}
+
+/**
+ * A 400 on cancel/redact that is not about a parameter: the session's status no longer allows the
+ * action (it moved since we read it). Callers re-read once and re-plan instead of failing at once.
+ */
+export function isStateConflict(error: unknown): boolean {
+  if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) return false;
+  return error.statusCode === 400 && !error.param && error.code !== "idempotency_error";
+}

@@ -1,0 +1,1 @@
+export { CONFIG_NAMESPACE } from "../provider/config";

@@ -1,0 +1,38 @@
+/**
+ * The provider object Pulumi serializes into every resource's state (`__provider`).
+ *
+ * Pulumi turns this object, and everything its functions capture, into source text that it runs
+ * later in another process (DESIGN: serialization rule). So: no imports in this file, nothing
+ * captured but the `kind` string, and the real provider is loaded by package name at run time.
+ * Keep it this way: a captured module, schema, client or key ends up in every stack's state.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+type Kind = "session" | "bulkRedaction";
+
+export function serializableProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
+  const load = (): pulumi.dynamic.ResourceProvider => {
+    let entry: { provider(kind: Kind): pulumi.dynamic.ResourceProvider };
+    try {
+      entry = require("pulumi-stripe-identity/provider/entry");
+    } catch (error) {
+      if (error && (error as { code?: string }).code === "MODULE_NOT_FOUND" && String(error).includes("pulumi-stripe-identity")) {
+        throw new Error(
+          "pulumi-stripe-identity is not installed where this Pulumi program runs (" + process.cwd() + "). " +
+            "Run `npm install pulumi-stripe-identity` in the program's folder, then retry.",
+        );
+      }
+      throw error;
+    }
+    return entry.provider(kind);
+  };
+  return {
+    configure: (req) => load().configure!(req),
+    check: (olds, news) => load().check!(olds, news),
+    diff: (id, olds, news) => load().diff!(id, olds, news),
+    create: (inputs) => load().create(inputs),
+    read: (id, props) => load().read!(id, props),
+    update: (id, olds, news) => load().update!(id, olds, news),
+    delete: (id, props) => load().delete!(id, props),
+  };
+}
