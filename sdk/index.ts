@@ -1,1 +1,14 @@
 export { CONFIG_NAMESPACE } from "../provider/config";
+export { VerificationSession } from "./VerificationSession";
+export type {
+  VerificationSessionArgs,
+  DocumentOptionsArgs,
+  DocumentType,
+  SessionType,
+  DeletionPolicy,
+  SessionStatus,
+  RedactionStatus,
+  CheckStatus,
+  LastError,
+  ReportSummary,
+} from "./types";

@@ -26,13 +26,14 @@ export function serializableProvider(kind: Kind): pulumi.dynamic.ResourceProvide
     }
     return entry.provider(kind);
   };
+  // async: a failed load (package missing) becomes a rejected promise, like any provider error.
   return {
-    configure: (req) => load().configure!(req),
-    check: (olds, news) => load().check!(olds, news),
-    diff: (id, olds, news) => load().diff!(id, olds, news),
-    create: (inputs) => load().create(inputs),
-    read: (id, props) => load().read!(id, props),
-    update: (id, olds, news) => load().update!(id, olds, news),
-    delete: (id, props) => load().delete!(id, props),
+    configure: async (req) => load().configure!(req),
+    check: async (olds, news) => load().check!(olds, news),
+    diff: async (id, olds, news) => load().diff!(id, olds, news),
+    create: async (inputs) => load().create(inputs),
+    read: async (id, props) => load().read!(id, props),
+    update: async (id, olds, news) => load().update!(id, olds, news),
+    delete: async (id, props) => load().delete!(id, props),
   };
 }

@@ -1,5 +1,200 @@
-// PLACEHOLDER: replaced by the VerificationSession provider (issue 3).
+/**
+ * The VerificationSession dynamic ResourceProvider: thin I/O around the pure parts (check.ts,
+ * diff.ts, policy.ts, mapping.ts). Loaded by name inside Pulumi's dynamic-provider process via
+ * provider/entry.ts; the key comes from configure() (stack config) or the environment.
+ */
 import type * as pulumi from "@pulumi/pulumi";
-export function createSessionProvider(): pulumi.dynamic.ResourceProvider {
-  throw new Error("VerificationSession provider not implemented yet");
+import { z } from "zod";
+import { resolveConfig, requireApiKey, type ConfigSource, type ProviderConfig } from "../config";
+import { ModeMismatchError, UserInputError } from "../errors";
+import { realSleep, type BackoffPolicy, type Sleep } from "../stripe/backoff";
+import { createStripeClient } from "../stripe/client";
+import { isResourceMissing } from "../stripe/errors";
+import { keyMode, type KeyMode } from "../stripe/keys";
+import { apiFailure, sessionApi, type ApiSession, type SessionApi } from "./api";
+import { checkArgs } from "./check";
+import { asRecord, isUpdatable, planDiff } from "./diff";
+import { argsOfState, changedUpdatableFields, createParams, sameValue, sessionAsArgs, toOutputs, updateParams } from "./mapping";
+import { modeMismatch, modeName } from "./policy";
+import { DEFAULT_POLL_POLICY, deleteSession, type Logger } from "./remove";
+import { CREATE_ONLY_FIELDS, LifecycleShape, SessionArgs, SessionComputedShape, SessionParamsShape, type SessionOutputs } from "./schema";
+
+export interface SessionProviderDeps {
+  /** Where "left it as it is" decisions go; default: Pulumi's log (shown by the engine). */
+  logger?: Logger;
+  sleep?: Sleep;
+  now?: () => number;
+  env?: NodeJS.ProcessEnv;
+  pollPolicy?: BackoffPolicy;
+  /** Tests and benches: use this API instead of a Stripe client built from the config. */
+  api?: (config: ProviderConfig, apiKey: string) => SessionApi;
+}
+
+function pulumiLogger(): Logger {
+  // Resolved at call time: the dynamic-provider process has connected its engine by then.
+  const log = () => (require("@pulumi/pulumi") as typeof pulumi).log;
+  // A log that cannot reach the engine must not become an unhandled rejection (it fails the process).
+  const ignore = () => undefined;
+  return { info: (message) => void log().info(message).catch(ignore), warn: (message) => void log().warn(message).catch(ignore) };
+}
+
+/** Args as stored in state: lenient (unknown keys dropped) so older or newer state still loads. */
+const StateArgs = z.object({ ...SessionParamsShape, ...LifecycleShape });
+const StateComputed = z.object(SessionComputedShape).partial();
+
+function stateArgs(state: Record<string, unknown>): SessionArgs {
+  const raw = argsOfState(state);
+  const parsed = StateArgs.safeParse(raw);
+  // State this version cannot validate keeps its values (a refresh must never drop inputs).
+  return parsed.success ? parsed.data : ({ ...StateArgs.parse({}), ...raw } as SessionArgs);
+}
+
+/** The args of a create/update: check() validated them already; this is the last guard. */
+function parseArgs(inputs: unknown): SessionArgs {
+  const outcome = checkArgs(inputs);
+  if (outcome.failures.length > 0) {
+    throw new UserInputError(`invalid VerificationSession args: ${outcome.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+  }
+  return SessionArgs.parse(Object.fromEntries(Object.entries(outcome.inputs).filter(([key]) => !key.startsWith("__"))));
+}
+
+export class SessionProvider implements pulumi.dynamic.ResourceProvider {
+  private config: ProviderConfig | undefined;
+  private client: { api: SessionApi; apiKey: string; mode: KeyMode | undefined } | undefined;
+  private readonly log: Logger;
+  private readonly sleep: Sleep;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SessionProviderDeps = {}) {
+    this.log = deps.logger ?? pulumiLogger();
+    this.sleep = deps.sleep ?? realSleep;
+    this.now = deps.now ?? Date.now;
+  }
+
+  configure = async (req: { config: ConfigSource }): Promise<void> => {
+    this.config = resolveConfig(req.config, this.deps.env);
+    this.client = undefined;
+  };
+
+  check = async (_olds: unknown, news: unknown): Promise<pulumi.dynamic.CheckResult> => {
+    const { inputs, failures } = checkArgs(news);
+    return { inputs, failures };
+  };
+
+  diff = async (id: string, olds: unknown, news: unknown): Promise<pulumi.dynamic.DiffResult> => {
+    const plan = planDiff(id, asRecord(olds), asRecord(news));
+    return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: false };
+  };
+
+  create = async (inputs: unknown): Promise<pulumi.dynamic.CreateResult<SessionOutputs>> => {
+    const args = parseArgs(inputs);
+    const { api, apiKey } = this.connect();
+    if (args.adoptSessionId) return this.adopt(args);
+    try {
+      const session = await api.create(createParams(args));
+      return { id: session.id, outs: toOutputs(session, args) };
+    } catch (error) {
+      throw apiFailure("create", undefined, error, apiKey);
+    }
+  };
+
+  read = async (id: string, props?: unknown): Promise<pulumi.dynamic.ReadResult<SessionOutputs>> => {
+    const state = asRecord(props);
+    const { api, apiKey } = this.connect();
+    this.assertMode(id, state, "read");
+    const args = stateArgs(state);
+    try {
+      const session = await api.retrieve(id, args.includeReportSummary);
+      return { id: session.id, props: toOutputs(session, args) };
+    } catch (error) {
+      // 404 in the key's own mode (the mode was checked above): gone, and Pulumi drops it on refresh.
+      if (isResourceMissing(error)) return { id: "" };
+      throw apiFailure("retrieve", id, error, apiKey);
+    }
+  };
+
+  update = async (id: string, olds: unknown, news: unknown): Promise<pulumi.dynamic.UpdateResult<SessionOutputs>> => {
+    const state = asRecord(olds);
+    const args = parseArgs(news);
+    const params = updateParams(argsOfState(state), args);
+    // Lifecycle-only change: new args over the state's computed fields, no API call.
+    if (Object.keys(params).length === 0) {
+      const computed = StateComputed.parse(Object.fromEntries(Object.keys(SessionComputedShape).map((k) => [k, state[k]])));
+      return { outs: { ...args, ...computed } as SessionOutputs };
+    }
+    const { api, apiKey } = this.connect();
+    this.assertMode(id, state, "update");
+    try {
+      return { outs: toOutputs(await api.update(id, params, args.includeReportSummary), args) };
+    } catch (error) {
+      throw apiFailure("update", id, error, apiKey);
+    }
+  };
+
+  delete = async (id: string, props: unknown): Promise<void> => {
+    const { api, apiKey, mode } = this.connect();
+    await deleteSession(
+      { api, apiKey, keyMode: mode, log: this.log, sleep: this.sleep, now: this.now, pollPolicy: this.deps.pollPolicy ?? DEFAULT_POLL_POLICY },
+      id,
+      asRecord(props),
+    );
+  };
+
+  /** Manage an existing session: same mode as the key, create-only args must match, others applied. */
+  private async adopt(args: SessionArgs): Promise<pulumi.dynamic.CreateResult<SessionOutputs>> {
+    const { api, apiKey, mode } = this.connect();
+    const id = args.adoptSessionId as string;
+    let session: ApiSession;
+    try {
+      session = await api.retrieve(id, args.includeReportSummary);
+    } catch (error) {
+      if (isResourceMissing(error)) {
+        throw new UserInputError(`adoptSessionId: no VerificationSession ${id} is visible to this ${mode ?? "unknown"}-mode key`, { statusCode: 404 });
+      }
+      throw apiFailure("retrieve (adopt)", id, error, apiKey);
+    }
+    if (mode && modeName(session.livemode) !== mode) {
+      throw new ModeMismatchError(`adoptSessionId: ${id} is a ${modeName(session.livemode)}-mode session but the key is a ${mode}-mode key`);
+    }
+    const existing = sessionAsArgs(session);
+    if (session.type === "document" || session.type === "id_number") existing.type = session.type as "document" | "id_number";
+    // return_url is never returned by the API, so it cannot be compared.
+    const conflicts = CREATE_ONLY_FIELDS.filter((f) => f !== "returnUrl" && args[f] !== undefined && !sameValue(args[f], existing[f]));
+    if (conflicts.length > 0) {
+      throw new UserInputError(`adoptSessionId: ${id} differs in create-only fields (${conflicts.join(", ")}); match them to the session or leave them unset`);
+    }
+    // Only fields the user set are desired; metadata keys the user did not name are left alone.
+    const baseline = { ...existing, metadata: Object.fromEntries(Object.keys(args.metadata ?? {}).map((k) => [k, existing.metadata?.[k] ?? ""])) };
+    const desired = { ...baseline, ...Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) } as SessionArgs;
+    const changed = changedUpdatableFields(baseline, desired);
+    if (changed.length === 0) return { id: session.id, outs: toOutputs(session, args) };
+    if (!isUpdatable({ status: session.status, redactionStatus: session.redaction?.status ?? null })) {
+      throw new UserInputError(`adoptSessionId: ${id} is ${session.status}${session.redaction ? " and redacted" : ""}, so ${changed.join(", ")} cannot be changed; leave them unset or match the session`);
+    }
+    try {
+      return { id: session.id, outs: toOutputs(await api.update(id, updateParams(baseline, desired), args.includeReportSummary), args) };
+    } catch (error) {
+      throw apiFailure("update (adopt)", id, error, apiKey);
+    }
+  }
+
+  private assertMode(id: string, state: Record<string, unknown>, operation: string): void {
+    const mismatch = modeMismatch(typeof state.livemode === "boolean" ? state.livemode : undefined, this.connect().mode);
+    if (mismatch) throw new ModeMismatchError(`cannot ${operation} VerificationSession ${id}: ${mismatch}`);
+  }
+
+  private connect(): { api: SessionApi; apiKey: string; mode: KeyMode | undefined } {
+    if (this.client) return this.client;
+    const config = this.config ?? resolveConfig(undefined, this.deps.env);
+    const apiKey = requireApiKey(config);
+    const api = this.deps.api
+      ? this.deps.api(config, apiKey)
+      : sessionApi(createStripeClient({ apiKey, apiBase: config.apiBase, maxNetworkRetries: config.maxNetworkRetries }), this.sleep);
+    this.client = { api, apiKey, mode: keyMode(apiKey) };
+    return this.client;
+  }
+}
+
+export function createSessionProvider(deps?: SessionProviderDeps): pulumi.dynamic.ResourceProvider {
+  return new SessionProvider(deps);
 }

@@ -1,0 +1,158 @@
+import { IncomingMessage, ServerResponse } from "node:http";
+import { apiKeyOf } from "./auth";
+import { handleControl } from "./control";
+import { apiError, idempotencyMismatch, invalidRequest, notFoundRoute, rateLimited, RestError } from "./errors";
+import { readBody, send, sleep } from "./http";
+import { fingerprint } from "./idempotency";
+import { parseForm } from "./params";
+import { newBucket, take } from "./rate-limit";
+import { matchRoute, RouteMatch } from "./routes";
+import { Account, EmulatorState } from "./state";
+
+/**
+ * The request pipeline for /v1: count -> auth -> rate limit -> faults -> latency -> idempotency
+ * -> route -> one error handler. `/_emulator/*` goes to the control API, which is never rate
+ * limited, faulted or delayed.
+ */
+export type Logger = (line: string) => void;
+type Fault = "error" | "reset" | "lost" | null;
+interface Outcome {
+  status: number;
+  body: string;
+  /** Whether an Idempotency-Key may replay it: not for malformed requests (Stripe saves only those that ran). */
+  storable: boolean;
+}
+
+export function createHandler(state: EmulatorState, log?: Logger): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const started = log ? performance.now() : 0;
+    const done = log
+      ? (status: number | string) => log(`${req.method} ${pathOf(req.url)} ${status} ${(performance.now() - started).toFixed(1)}ms`)
+      : undefined;
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = q < 0 ? "" : url.slice(q + 1);
+    const method = req.method ?? "GET";
+    const task = path.startsWith("/_emulator/")
+      ? handleControl(state, req, res, method, path, query)
+      : handleApi(state, req, res, method, path, query);
+    task.then(
+      (status) => done?.(status),
+      (error: unknown) => {
+        log?.(`emulator bug: ${error instanceof Error ? error.stack : String(error)}`);
+        const failure = apiError("An unexpected error occurred in the emulator.");
+        send(res, failure.status, failure.toJson());
+        done?.(500);
+      },
+    );
+  };
+}
+
+/** Path without the query string: logs never carry query values (the control API takes apiKey=). */
+function pathOf(url: string | undefined): string {
+  const q = (url ?? "/").indexOf("?");
+  return q < 0 ? (url ?? "/") : (url ?? "/").slice(0, q);
+}
+
+async function handleApi(
+  state: EmulatorState, req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string,
+): Promise<number | string> {
+  const match = path.startsWith("/v1/") ? matchRoute(method, path) : undefined;
+  if (path.startsWith("/v1/")) state.count(match ? match.route.template : `${method} (unknown route)`);
+  let fault: Fault = null;
+  try {
+    const body = method === "POST" ? await readBody(req) : drain(req);
+    const account = state.account(apiKeyOf(req.headers.authorization));
+    if (state.config.rateLimit && !admit(state, account)) {
+      state.stats.rateLimited++;
+      throw rateLimited();
+    }
+    fault = rollFault(state);
+    if (fault === "error") throw apiError();
+    if (fault === "reset") {
+      req.socket.destroy();
+      return "reset";
+    }
+    const { latencyMs, jitterMs } = state.config;
+    const delay = latencyMs + (jitterMs > 0 ? state.random.jitter() * jitterMs : 0);
+    if (delay > 0) await sleep(delay);
+    if (!match) throw notFoundRoute(method, path);
+    const outcome = runIdempotent(state, req, account, match, method, path, method === "POST" ? body : query);
+    if (fault === "lost") {
+      req.socket.destroy();
+      return "lost";
+    }
+    send(res, outcome.status, outcome.body, outcome.replayed ? { "Idempotent-Replayed": "true" } : undefined);
+    return outcome.status;
+  } catch (error) {
+    if (!(error instanceof RestError)) throw error;
+    send(res, error.status, error.toJson());
+    return error.status;
+  }
+}
+
+/** GET bodies are ignored; consume them so the connection stays usable. */
+function drain(req: IncomingMessage): string {
+  req.resume();
+  return "";
+}
+
+function admit(state: EmulatorState, account: Account): boolean {
+  const limits = state.config.rateLimit;
+  if (!limits) return true;
+  const now = state.clock();
+  if (!account.bucket) account.bucket = newBucket(account.livemode ? limits.live : limits.test, now);
+  return take(account.bucket, now);
+}
+
+/** One die per request, so the three rates add up as exclusive outcomes. */
+function rollFault(state: EmulatorState): Fault {
+  const { errorRate, resetRate, lostResponseRate } = state.config.faults;
+  if (errorRate + resetRate + lostResponseRate === 0) return null;
+  const roll = state.random.faults();
+  let fault: Fault = null;
+  if (roll < errorRate) fault = "error";
+  else if (roll < errorRate + resetRate) fault = "reset";
+  else if (roll < errorRate + resetRate + lostResponseRate) fault = "lost";
+  if (fault) state.stats.faults++;
+  return fault;
+}
+
+function runIdempotent(
+  state: EmulatorState, req: IncomingMessage, account: Account, match: RouteMatch, method: string, path: string, text: string,
+): Outcome & { replayed: boolean } {
+  const header = req.headers["idempotency-key"];
+  const key = method === "POST" && typeof header === "string" && header !== "" ? header : undefined;
+  if (key === undefined) return { ...run(state, account, match, req, text), replayed: false };
+  if (key.length > 255) {
+    throw invalidRequest("The Idempotency-Key header can be at most 255 characters long.", { code: "idempotency_key_in_use" });
+  }
+  const print = fingerprint(method, path, text);
+  const stored = account.idempotency.get(key);
+  if (stored) {
+    if (stored.fingerprint !== print) throw idempotencyMismatch(key);
+    return { status: stored.status, body: stored.body, storable: true, replayed: true };
+  }
+  const outcome = run(state, account, match, req, text);
+  if (outcome.storable) account.idempotency.save(key, { fingerprint: print, status: outcome.status, body: outcome.body });
+  return { ...outcome, replayed: false };
+}
+
+function run(state: EmulatorState, account: Account, match: RouteMatch, req: IncomingMessage, text: string): Outcome {
+  try {
+    if (text !== "" && req.method === "POST" && !isForm(req.headers["content-type"])) {
+      throw invalidRequest("Invalid request: the body must be application/x-www-form-urlencoded.", { code: "parameter_invalid_content_type" });
+    }
+    const params = parseForm(text);
+    return { status: 200, body: JSON.stringify(match.route.handle({ state, account, id: match.id, params })), storable: true };
+  } catch (error) {
+    if (!(error instanceof RestError)) throw error;
+    const malformed = error.body.code?.startsWith("parameter_") === true || error.body.code === undefined && error.body.param !== undefined;
+    return { status: error.status, body: error.toJson(), storable: !malformed };
+  }
+}
+
+function isForm(contentType: string | undefined): boolean {
+  return contentType === undefined || contentType.startsWith("application/x-www-form-urlencoded");
+}

@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+/** Runtime knobs of an emulator instance; `POST /_emulator/config` merges partial updates. */
+const Rate = z.number().positive().max(1_000_000);
+const Probability = z.number().min(0).max(1);
+const Millis = z.number().int().min(0).max(600_000);
+
+export const RateLimitConfig = z.strictObject({ test: Rate, live: Rate });
+export type RateLimitConfig = z.infer<typeof RateLimitConfig>;
+
+export const FaultConfig = z.strictObject({ errorRate: Probability, resetRate: Probability, lostResponseRate: Probability });
+export type FaultConfig = z.infer<typeof FaultConfig>;
+
+export interface EmulatorConfig {
+  latencyMs: number;
+  jitterMs: number;
+  rateLimit: RateLimitConfig | null;
+  faults: FaultConfig;
+  redactionDelayMs: number;
+  seed: number | null;
+}
+
+export const ConfigPatch = z.strictObject({
+  latencyMs: Millis.optional(),
+  jitterMs: Millis.optional(),
+  rateLimit: RateLimitConfig.nullable().optional(),
+  faults: FaultConfig.partial().optional(),
+  redactionDelayMs: Millis.optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).nullable().optional(),
+});
+export type ConfigPatch = z.infer<typeof ConfigPatch>;
+
+export const NO_FAULTS: FaultConfig = { errorRate: 0, resetRate: 0, lostResponseRate: 0 };
+
+export function mergeConfig(base: EmulatorConfig, patch: ConfigPatch): EmulatorConfig {
+  const next: EmulatorConfig = { ...base, faults: { ...base.faults, ...patch.faults } };
+  if (patch.latencyMs !== undefined) next.latencyMs = patch.latencyMs;
+  if (patch.jitterMs !== undefined) next.jitterMs = patch.jitterMs;
+  if (patch.rateLimit !== undefined) next.rateLimit = patch.rateLimit;
+  if (patch.redactionDelayMs !== undefined) next.redactionDelayMs = patch.redactionDelayMs;
+  if (patch.seed !== undefined) next.seed = patch.seed;
+  const sum = next.faults.errorRate + next.faults.resetRate + next.faults.lostResponseRate;
+  if (sum > 1) throw new RangeError("faults: errorRate + resetRate + lostResponseRate must be at most 1");
+  return next;
+}

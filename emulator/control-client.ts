@@ -1,0 +1,100 @@
+import type Stripe from "stripe";
+
+/**
+ * A typed client for the emulator's control API (DESIGN.md section 7), over global fetch.
+ * Public: usable from `pulumi-stripe-identity/emulator`.
+ */
+export interface EmulatorStats {
+  /** `"<METHOD> <route template>"` -> count, e.g. `"GET /v1/identity/verification_sessions/:id"`. */
+  requests: Record<string, number>;
+  rateLimited: number;
+  faults: number;
+}
+
+export interface EmulatorConfigPatch {
+  latencyMs?: number;
+  jitterMs?: number;
+  rateLimit?: { test: number; live: number } | null;
+  faults?: { errorRate?: number; resetRate?: number; lostResponseRate?: number };
+  redactionDelayMs?: number;
+  seed?: number | null;
+}
+
+export type TransitionTarget = "processing" | "verified" | "requires_input";
+export type SessionStatus = "requires_input" | "processing" | "verified" | "canceled";
+
+export interface SeedRequestBody {
+  apiKey: string;
+  count: number;
+  status?: SessionStatus;
+  /** Unix seconds; sessions' `created` is spread evenly over the range. */
+  created?: { from: number; to: number };
+  metadata?: Record<string, string>;
+  clientReferenceIdPrefix?: string;
+  type?: "document" | "id_number";
+}
+
+export type VerificationSession = Stripe.Identity.VerificationSession;
+
+export class EmulatorControlError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = "EmulatorControlError";
+  }
+}
+
+export class EmulatorControl {
+  private readonly baseUrl: string;
+
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+  }
+
+  async reset(): Promise<void> {
+    await this.call("POST", "/_emulator/reset", {});
+  }
+
+  stats(): Promise<EmulatorStats> {
+    return this.call<EmulatorStats>("GET", "/_emulator/stats");
+  }
+
+  async config(partial: EmulatorConfigPatch): Promise<void> {
+    await this.call("POST", "/_emulator/config", partial);
+  }
+
+  async transition(id: string, to: TransitionTarget, lastError?: { code: string; reason?: string }): Promise<void> {
+    const body = lastError ? { to, lastError } : { to };
+    await this.call("POST", `/_emulator/verification_sessions/${encodeURIComponent(id)}/transition`, body);
+  }
+
+  seed(req: SeedRequestBody): Promise<{ ids: string[] }> {
+    return this.call<{ ids: string[] }>("POST", "/_emulator/seed", req);
+  }
+
+  async sessions(apiKey: string): Promise<VerificationSession[]> {
+    const page = await this.call<{ data: VerificationSession[] }>("GET", `/_emulator/sessions?apiKey=${encodeURIComponent(apiKey)}`);
+    return page.data;
+  }
+
+  private async call<T = unknown>(method: "GET" | "POST", path: string, body?: object): Promise<T> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: body ? { "Content-Type": "application/json" } : undefined,
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      let message = text;
+      try {
+        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text;
+      } catch {
+        // not JSON: keep the raw text
+      }
+      throw new EmulatorControlError(`emulator control ${method} ${path.split("?")[0]}: ${response.status} ${message}`, response.status);
+    }
+    return JSON.parse(text) as T;
+  }
+}

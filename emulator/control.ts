@@ -1,0 +1,88 @@
+import { IncomingMessage, ServerResponse } from "node:http";
+import { z } from "zod";
+import { ConfigPatch, mergeConfig } from "./config";
+import { invalidRequest, notFoundRoute, RestError } from "./errors";
+import { readBody, send } from "./http";
+import { SeedRequest, seed, TransitionRequest, transition } from "./lifecycle";
+import { paramName } from "./params";
+import { renderSession } from "./render";
+import { EmulatorState } from "./state";
+
+/**
+ * The control API (JSON, not part of Stripe; DESIGN.md section 7). Never rate limited, faulted
+ * or delayed. Errors use the same `{"error": {...}}` shape as the API.
+ */
+const TRANSITION = /^\/_emulator\/verification_sessions\/([^/]+)\/transition$/;
+
+export async function handleControl(
+  state: EmulatorState, req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string,
+): Promise<number> {
+  try {
+    const body = method === "POST" ? await readBody(req) : (req.resume(), "");
+    const result = route(state, method, path, query, body);
+    send(res, 200, JSON.stringify(result));
+    return 200;
+  } catch (error) {
+    if (!(error instanceof RestError)) throw error;
+    send(res, error.status, error.toJson());
+    return error.status;
+  }
+}
+
+function route(state: EmulatorState, method: string, path: string, query: string, body: string): object {
+  if (method === "POST" && path === "/_emulator/reset") {
+    state.reset();
+    return { ok: true };
+  }
+  if (method === "GET" && path === "/_emulator/stats") return state.stats;
+  if (method === "POST" && path === "/_emulator/config") {
+    const patch = parseJson(ConfigPatch, body);
+    try {
+      state.setConfig(mergeConfig(state.config, patch), patch.seed !== undefined);
+    } catch (error) {
+      throw invalidRequest((error as Error).message, { param: "faults" });
+    }
+    return state.config;
+  }
+  const transitionMatch = method === "POST" ? TRANSITION.exec(path) : null;
+  if (transitionMatch) {
+    const id = safeDecode(transitionMatch[1]);
+    const session = transition(state, id, parseJson(TransitionRequest, body));
+    const account = state.sessionOwners.get(id);
+    return account ? renderSession(session, account, state.clock(), false) : {};
+  }
+  if (method === "POST" && path === "/_emulator/seed") return { ids: seed(state, parseJson(SeedRequest, body)) };
+  if (method === "GET" && path === "/_emulator/sessions") {
+    const apiKey = new URLSearchParams(query).get("apiKey");
+    if (!apiKey) throw invalidRequest("Missing required query parameter: apiKey.", { param: "apiKey" });
+    const account = state.accounts.get(apiKey);
+    const now = state.clock();
+    return { data: account ? account.sessions.newestFirst().map((s) => renderSession(s, account, now, false)) : [] };
+  }
+  throw notFoundRoute(method, path);
+}
+
+/** JSON body -> schema; bad JSON or a failed check is a 400 naming the field. */
+function parseJson<S extends z.ZodType>(schema: S, body: string): z.output<S> {
+  let value: unknown;
+  try {
+    value = body === "" ? {} : JSON.parse(body);
+  } catch (error) {
+    throw invalidRequest(`Invalid JSON body: ${(error as Error).message}`);
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]] : issue.path;
+  const param = paramName(path) || "body";
+  const message = issue.code === "unrecognized_keys" ? `Unknown field: ${param}` : `Invalid ${param}: ${issue.message}`;
+  throw invalidRequest(message, { param });
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}

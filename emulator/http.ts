@@ -1,0 +1,44 @@
+import { IncomingMessage, ServerResponse } from "node:http";
+import { invalidRequest } from "./errors";
+
+/** Body cap: far above any valid request (every field <= 5000 chars), low enough to be harmless. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Reads the whole body as text; too large -> 400 (the rest is drained, not buffered). */
+export function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    let size = 0;
+    let tooLarge = false;
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else text += chunk;
+    });
+    req.on("end", () => {
+      if (tooLarge) reject(invalidRequest(`Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`));
+      else resolve(text);
+    });
+    req.on("error", reject);
+  });
+}
+
+let requestSeq = 0;
+
+export function send(res: ServerResponse, status: number, body: string, extra?: Record<string, string>): void {
+  if (res.destroyed || res.headersSent) return;
+  const headers: Record<string, string | number> = {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+    "Request-Id": `req_emu${(++requestSeq).toString(36)}`,
+    ...extra,
+  };
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

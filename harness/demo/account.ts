@@ -1,0 +1,94 @@
+/**
+ * The demo's view of the Stripe account: snapshots of every session it can see, and the
+ * differences between two snapshots phrased for a person ("vs_... redacted (payouts-kyc)").
+ * Against the emulator the snapshot comes from its control API; against Stripe test mode, from the
+ * list endpoint, limited to sessions created since the demo started.
+ */
+import type Stripe from "stripe";
+import type { EmulatorControl } from "../../emulator";
+
+export interface SessionView {
+  id: string;
+  status: string;
+  redacted: boolean;
+  clientReferenceId: string | null;
+  owner: string;
+}
+
+export type Snapshot = Map<string, SessionView>;
+
+export interface Account {
+  snapshot(): Promise<Snapshot>;
+}
+
+/** Who a session belongs to, from the tags the resources add and the references the demo seeded. */
+function ownerOf(session: Stripe.Identity.VerificationSession): string {
+  const meta = session.metadata ?? {};
+  if (meta.pulumi_resource) return `resource ${meta.pulumi_resource}`;
+  const ref = session.client_reference_id ?? "";
+  if (ref.startsWith("app-")) return "the app";
+  if (meta.team) return `team ${meta.team}`;
+  return "old test data";
+}
+
+function view(session: Stripe.Identity.VerificationSession): SessionView {
+  return {
+    id: session.id,
+    status: session.status,
+    redacted: session.redaction?.status === "redacted" || session.redaction?.status === "processing",
+    clientReferenceId: session.client_reference_id ?? null,
+    owner: ownerOf(session),
+  };
+}
+
+export function emulatorAccount(control: EmulatorControl, apiKey: string): Account {
+  return {
+    async snapshot() {
+      return new Map((await control.sessions(apiKey)).map((s) => [s.id, view(s)]));
+    },
+  };
+}
+
+export function stripeAccount(stripe: Stripe, since: number): Account {
+  return {
+    async snapshot() {
+      const out: Snapshot = new Map();
+      for await (const s of stripe.identity.verificationSessions.list({ created: { gte: since }, limit: 100 })) out.set(s.id, view(s));
+      return out;
+    },
+  };
+}
+
+/** What happened in Stripe between two snapshots, one line per change, grouped by owner. */
+export function describeChanges(before: Snapshot, after: Snapshot): string[] {
+  const changes: { owner: string; text: string }[] = [];
+  for (const [id, now] of after) {
+    const was = before.get(id);
+    if (!was) changes.push({ owner: now.owner, text: `${id} created (${now.status})` });
+    else if (now.redacted && !was.redacted) changes.push({ owner: now.owner, text: `${id} redacted (was ${was.status})` });
+    else if (now.status !== was.status) changes.push({ owner: now.owner, text: `${id} ${was.status} -> ${now.status}` });
+  }
+  for (const id of before.keys()) if (!after.has(id)) changes.push({ owner: before.get(id)!.owner, text: `${id} no longer listed` });
+  const byOwner = new Map<string, string[]>();
+  for (const c of changes) byOwner.set(c.owner, [...(byOwner.get(c.owner) ?? []), c.text]);
+  const lines: string[] = [];
+  for (const [owner, texts] of byOwner) {
+    lines.push(`  ${owner}: ${texts.length === 1 ? texts[0] : `${texts.length} sessions`}`);
+    if (texts.length > 1) for (const t of texts.slice(0, 4)) lines.push(`      ${t}`);
+    if (texts.length > 4) lines.push(`      ... and ${texts.length - 4} more`);
+  }
+  return lines.length > 0 ? lines : ["  nothing changed in Stripe"];
+}
+
+/** Counts by status for a closing line (`12 sessions: 5 redacted, 4 requires_input, ...`). */
+export function tally(snapshot: Snapshot, owner?: (v: SessionView) => boolean): string {
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const s of snapshot.values()) {
+    if (owner && !owner(s)) continue;
+    total++;
+    const key = s.redacted ? "redacted" : s.status;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return `${total} sessions: ${[...counts].map(([k, n]) => `${n} ${k}`).join(", ")}`;
+}

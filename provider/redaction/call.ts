@@ -1,0 +1,71 @@
+/**
+ * One API call of a bulk run: wait for the pacer, send, tell the pacer how it went, and retry
+ * transient failures with the package's one retry predicate and backoff. 429s get their own,
+ * larger budget: a 429 means nothing happened, and the pacer is already slowing down.
+ */
+import { errorFacts, isRateLimited, isTransient } from "../stripe/errors";
+import { withRetries, type BackoffPolicy, type Sleep } from "../stripe/backoff";
+import type { Pacer } from "./pacer";
+import type { SweepApi } from "./api";
+
+export interface RetryBudget {
+  /** Attempts (the first included) for 5xx, 409, resets and lost responses. */
+  transientAttempts: number;
+  /** Attempts answered 429 before giving up. */
+  rateLimitedAttempts: number;
+  policy?: BackoffPolicy;
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+export const DEFAULT_RETRY_BUDGET: RetryBudget = { transientAttempts: 8, rateLimitedAttempts: 20 };
+
+export interface CallContext {
+  api: SweepApi;
+  pacer: Pacer;
+  retry: RetryBudget;
+}
+
+/** Requests the SDK sent that no token paid for (its forced retry of a reset connection). */
+function chargeUnmetered(ctx: CallContext, debited: { count: number }): void {
+  const unpaid = ctx.api.counters().requests - ctx.pacer.issued - debited.count;
+  if (unpaid > 0) {
+    ctx.pacer.debit(unpaid);
+    debited.count += unpaid;
+  }
+}
+
+export function pacedCaller(ctx: CallContext): <T>(operation: () => Promise<T>) => Promise<T> {
+  const debited = { count: 0 };
+  return async <T>(operation: () => Promise<T>): Promise<T> => {
+    let transient = 0;
+    let limited = 0;
+    return withRetries(
+      async () => {
+        await ctx.pacer.acquire();
+        try {
+          const result = await operation();
+          ctx.pacer.record("admitted");
+          return result;
+        } catch (error) {
+          // Any HTTP answer but a 429 means the API admitted the request under its limit.
+          ctx.pacer.record(isRateLimited(error) ? "rate_limited" : errorFacts(error).statusCode !== undefined ? "admitted" : "no_response");
+          throw error;
+        } finally {
+          chargeUnmetered(ctx, debited);
+        }
+      },
+      {
+        maxAttempts: ctx.retry.transientAttempts + ctx.retry.rateLimitedAttempts,
+        shouldRetry: (error) => {
+          if (isRateLimited(error)) return ++limited < ctx.retry.rateLimitedAttempts;
+          if (isTransient(error)) return ++transient < ctx.retry.transientAttempts;
+          return false;
+        },
+        policy: ctx.retry.policy,
+        sleep: ctx.retry.sleep,
+        random: ctx.retry.random,
+      },
+    );
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The bulk-redaction filter: a zod schema (DESIGN section 3), the bounds rule, and `compileFilter`,
+ * which turns a filter into the list queries the API can narrow by plus a predicate that re-checks
+ * every field. The predicate is the last word: list params only make listing cheaper, so a bug in
+ * them can shrink the work but never widen what gets redacted.
+ */
+import { z } from "zod";
+import { UserInputError } from "../errors";
+import { ceilSeconds, dateSpecProblem, resolveDateSpec } from "./dates";
+
+export const SESSION_STATUSES = ["requires_input", "processing", "verified", "canceled"] as const;
+export const SessionStatus = z.enum(SESSION_STATUSES);
+export type SessionStatus = z.infer<typeof SessionStatus>;
+
+export const SessionType = z.enum(["document", "id_number", "verification_flow"]);
+export type SessionType = z.infer<typeof SessionType>;
+
+const DateSpec = z.string().superRefine((text, ctx) => {
+  const problem = dateSpecProblem(text);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const NonEmpty = z.string().min(1, "must not be empty").max(5000, "must be at most 5000 characters");
+
+const RedactionFilterFields = z.strictObject({
+  status: z.array(SessionStatus).min(1, "list at least one status, or leave status out").optional(),
+  createdBefore: DateSpec.optional(),
+  createdAfter: DateSpec.optional(),
+  clientReferenceId: NonEmpty.optional(),
+  clientReferenceIdPrefix: NonEmpty.optional(),
+  relatedCustomer: NonEmpty.optional(),
+  type: SessionType.optional(),
+  metadata: z.record(z.string().min(1, "metadata keys must not be empty").max(40), z.string().max(500)).optional(),
+  excludeIds: z.array(NonEmpty).optional(),
+});
+
+/** The fields that narrow a filter by time or identity; see `boundProblem`. */
+export const BOUND_FIELDS = ["createdBefore", "createdAfter", "clientReferenceId", "clientReferenceIdPrefix", "relatedCustomer", "metadata"] as const;
+
+export const UNBOUNDED_MESSAGE =
+  "the filter has no bound: give at least one of createdBefore, createdAfter, clientReferenceId, " +
+  "clientReferenceIdPrefix, relatedCustomer or metadata. status, type and excludeIds alone do not narrow by " +
+  "time or identity (status: verified alone would redact every verified session the account ever had)";
+
+/** Why a filter is unbounded, or `undefined` when it has a bound. */
+export function boundProblem(filter: z.infer<typeof RedactionFilterFields>): string | undefined {
+  const bounded = BOUND_FIELDS.some((field) =>
+    field === "metadata" ? Object.keys(filter.metadata ?? {}).length > 0 : filter[field] !== undefined,
+  );
+  return bounded ? undefined : UNBOUNDED_MESSAGE;
+}
+
+export const RedactionFilter = RedactionFilterFields.superRefine((filter, ctx) => {
+  const problem = boundProblem(filter);
+  if (problem) ctx.addIssue({ code: "custom", message: problem, path: [] });
+  const { createdAfter, createdBefore } = filter;
+  if (createdAfter && createdBefore && !dateSpecProblem(createdAfter) && !dateSpecProblem(createdBefore)) {
+    // Only comparable without a clock when both are relative or both absolute; mixed pairs are
+    // checked by compileFilter once `now` is fixed.
+    const relative = (text: string): boolean => /^\d+[smhdw]$/.test(text);
+    if (relative(createdAfter) === relative(createdBefore) && resolveDateSpec(createdAfter, 0) >= resolveDateSpec(createdBefore, 0)) {
+      ctx.addIssue({ code: "custom", path: ["createdAfter"], message: "createdAfter must be earlier than createdBefore, or nothing can match" });
+    }
+  }
+});
+export type RedactionFilter = z.infer<typeof RedactionFilter>;
+
+/** The session fields the filter looks at; `Stripe.Identity.VerificationSession` satisfies it. */
+export interface SessionFacts {
+  id: string;
+  status: string;
+  created: number;
+  type: string;
+  client_reference_id: string | null;
+  related_customer: string | null;
+  metadata: Record<string, string> | null;
+}
+
+/** One call's worth of list params (without paging). */
+export interface ListQuery {
+  status?: SessionStatus;
+  created?: { gte?: number; lt?: number };
+  client_reference_id?: string;
+  related_customer?: string;
+}
+
+export interface CompiledFilter {
+  /** Run in this order; see STATUS_QUERY_ORDER. */
+  listQueries: ListQuery[];
+  /** The whole filter, every field, on one session. */
+  matches(session: SessionFacts): boolean;
+  /** The resolved created range in unix seconds (`gte` inclusive, `lt` exclusive). */
+  createdGte?: number;
+  createdLt?: number;
+}
+
+/**
+ * One list query per status, in an order where our own writes cannot move a session into a query
+ * still to come: redact and cancel only move `requires_input` to `canceled`, so `canceled` is
+ * listed first and `requires_input` last, and no session is listed twice because we changed it.
+ */
+export const STATUS_QUERY_ORDER: readonly SessionStatus[] = ["canceled", "verified", "processing", "requires_input"];
+
+/** Formats the first issue of a failed parse as `field.path: message` (`filter` for the whole). */
+export function describeFilterIssues(error: z.ZodError, root = "filter"): string[] {
+  return error.issues.map((issue) => {
+    const path = [root, ...issue.path.map(String)].filter(Boolean).join(".");
+    return `${path}: ${issue.message}`;
+  });
+}
+
+/** Validates raw input (args, flags); throws a UserInputError naming the field. */
+export function parseFilter(raw: unknown, root = "filter"): RedactionFilter {
+  const parsed = RedactionFilter.safeParse(raw);
+  if (!parsed.success) throw new UserInputError(describeFilterIssues(parsed.error, root).join("; "));
+  return parsed.data;
+}
+
+/**
+ * Resolves relative dates against `nowMs` (once per run) and splits the filter into list queries
+ * and a predicate. Throws a UserInputError for an unbounded or empty filter.
+ */
+export function compileFilter(filter: RedactionFilter, nowMs: number): CompiledFilter {
+  const problem = boundProblem(filter);
+  if (problem) throw new UserInputError(`filter: ${problem}`);
+  const createdGte = filter.createdAfter !== undefined ? ceilSeconds(resolveDateSpec(filter.createdAfter, nowMs)) : undefined;
+  const createdLt = filter.createdBefore !== undefined ? ceilSeconds(resolveDateSpec(filter.createdBefore, nowMs)) : undefined;
+  if (createdGte !== undefined && createdLt !== undefined && createdGte >= createdLt) {
+    throw new UserInputError(
+      `filter.createdAfter: resolves to ${new Date(createdGte * 1000).toISOString()}, not earlier than createdBefore (${new Date(createdLt * 1000).toISOString()}), so nothing can match`,
+    );
+  }
+
+  const base: ListQuery = {};
+  if (createdGte !== undefined || createdLt !== undefined) {
+    base.created = {};
+    if (createdGte !== undefined) base.created.gte = createdGte;
+    if (createdLt !== undefined) base.created.lt = createdLt;
+  }
+  if (filter.clientReferenceId !== undefined) base.client_reference_id = filter.clientReferenceId;
+  if (filter.relatedCustomer !== undefined) base.related_customer = filter.relatedCustomer;
+  const statuses = filter.status ? STATUS_QUERY_ORDER.filter((status) => filter.status!.includes(status)) : undefined;
+  const listQueries = statuses ? statuses.map((status) => ({ ...base, status })) : [base];
+
+  const statusSet = statuses ? new Set<string>(statuses) : undefined;
+  const excluded = new Set(filter.excludeIds ?? []);
+  const metadata = Object.entries(filter.metadata ?? {});
+  const { clientReferenceId, clientReferenceIdPrefix, relatedCustomer, type } = filter;
+
+  const matches = (session: SessionFacts): boolean => {
+    if (excluded.has(session.id)) return false;
+    if (statusSet && !statusSet.has(session.status)) return false;
+    if (createdGte !== undefined && !(session.created >= createdGte)) return false;
+    if (createdLt !== undefined && !(session.created < createdLt)) return false;
+    if (clientReferenceId !== undefined && session.client_reference_id !== clientReferenceId) return false;
+    if (clientReferenceIdPrefix !== undefined && !(session.client_reference_id ?? "").startsWith(clientReferenceIdPrefix)) return false;
+    if (relatedCustomer !== undefined && session.related_customer !== relatedCustomer) return false;
+    if (type !== undefined && session.type !== type) return false;
+    for (const [key, value] of metadata) {
+      if (!session.metadata || !Object.prototype.hasOwnProperty.call(session.metadata, key) || session.metadata[key] !== value) return false;
+    }
+    return true;
+  };
+  return { listQueries, matches, createdGte, createdLt };
+}

@@ -1,0 +1,63 @@
+/**
+ * Pages through every list query of a compiled filter (100 per page, `starting_after` by hand so
+ * the pacer meters each page) and offers the sessions inside the filter to the workers.
+ *
+ * Paging while writing: a cursor must still be valid when the next page is asked for. Stripe pages
+ * by the cursor's position, but a server that resolves the cursor inside the filtered list would
+ * lose its place if we had just moved the cursor session out of the filter (a cancel moves it out
+ * of `status=requires_input`). So the last session of a page, the next cursor, is held back until
+ * the next page has been fetched: no write can touch it while it is still needed. Sessions seen on
+ * the previous page are dropped if a page repeats them, and a page that brings nothing new with
+ * `has_more` set stops the listing rather than looping.
+ */
+import type { CompiledFilter } from "./filter";
+import type { SessionRecord, SweepApi } from "./api";
+
+export const PAGE_SIZE = 100;
+
+export interface ListerContext {
+  api: SweepApi;
+  filter: CompiledFilter;
+  call: <T>(operation: () => Promise<T>) => Promise<T>;
+  /** Hands a matching session to the workers; resolves when there is room (backpressure). */
+  offer: (session: SessionRecord) => Promise<void>;
+  /** Checked between pages: true once the run is stopping. */
+  stopping: () => boolean;
+  onPage?: (listed: number) => void;
+}
+
+export async function listMatching(ctx: ListerContext): Promise<void> {
+  const offerIfMatching = async (session: SessionRecord): Promise<void> => {
+    if (ctx.filter.matches(session)) await ctx.offer(session);
+  };
+  for (const query of ctx.filter.listQueries) {
+    let cursor: string | undefined;
+    let held: SessionRecord | undefined;
+    let previous = new Set<string>();
+    for (;;) {
+      if (ctx.stopping()) return;
+      const request = { ...query, limit: PAGE_SIZE, ...(cursor !== undefined ? { starting_after: cursor } : {}) };
+      const page = await ctx.call(() => ctx.api.list(request));
+      ctx.onPage?.(page.data.length);
+      if (held) {
+        await offerIfMatching(held);
+        held = undefined;
+      }
+      const fresh = page.data.filter((session) => !previous.has(session.id) && session.id !== cursor);
+      const last = page.data[page.data.length - 1];
+      if (page.has_more) {
+        if (!last || fresh.length === 0) {
+          throw new Error(`the list API answered has_more with no new sessions after ${cursor ?? "the first page"}; stopping instead of looping`);
+        }
+        if (fresh[fresh.length - 1].id === last.id) held = fresh.pop();
+        cursor = last.id;
+      }
+      for (const session of fresh) {
+        if (ctx.stopping()) return;
+        await offerIfMatching(session);
+      }
+      if (!page.has_more) break;
+      previous = new Set(page.data.map((session) => session.id));
+    }
+  }
+}

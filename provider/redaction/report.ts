@@ -1,0 +1,121 @@
+/**
+ * What a bulk run reports: progress while it runs and the final report. The counts add up:
+ * `matched = redacted + canceled + wouldAct + skipped + failed`, each session counted once.
+ */
+import { emptySkipCounts, type BulkAction, type SkipReason } from "./plan";
+
+export interface SweepFailure {
+  id: string;
+  message: string;
+}
+
+/** How each matched session ended. */
+export type SessionOutcome =
+  | { id: string; result: "redacted" | "canceled" | "would_act" }
+  | { id: string; result: "skipped"; reason: SkipReason }
+  | { id: string; result: "failed"; message: string };
+
+export interface SweepCounts {
+  /** Sessions the list calls returned, before the filter's predicate. */
+  listed: number;
+  /** Sessions inside the filter that this run handled. */
+  matched: number;
+  redacted: number;
+  canceled: number;
+  /** Dry run: sessions a real run would have written to. */
+  wouldAct: number;
+  skipped: number;
+  failed: number;
+  requests: number;
+  rateLimited: number;
+  elapsedMs: number;
+}
+
+export type SweepPhase = "counting" | "sweeping";
+
+export interface SweepProgress extends SweepCounts {
+  phase: SweepPhase;
+  /** The pacer's current requests per second. */
+  rate: number;
+  listingDone: boolean;
+}
+
+export interface SweepReport extends SweepCounts {
+  action: BulkAction;
+  dryRun: boolean;
+  /** Only reasons that occurred. */
+  skippedByReason: Partial<Record<SkipReason, number>>;
+  /** The first MAX_FAILURES_KEPT failures; `failed` has the full count. */
+  failures: SweepFailure[];
+  /** False when the run stopped early (aborted, listing failed, guard tripped mid-run). */
+  complete: boolean;
+  stoppedBecause?: string;
+}
+
+/** Keeps the report bounded however many sessions fail. */
+export const MAX_FAILURES_KEPT = 1000;
+
+export class Tally {
+  readonly counts: SweepCounts = {
+    listed: 0,
+    matched: 0,
+    redacted: 0,
+    canceled: 0,
+    wouldAct: 0,
+    skipped: 0,
+    failed: 0,
+    requests: 0,
+    rateLimited: 0,
+    elapsedMs: 0,
+  };
+  private readonly byReason = emptySkipCounts();
+  private readonly failures: SweepFailure[] = [];
+
+  record(outcome: SessionOutcome): void {
+    switch (outcome.result) {
+      case "redacted":
+        this.counts.redacted++;
+        break;
+      case "canceled":
+        this.counts.canceled++;
+        break;
+      case "would_act":
+        this.counts.wouldAct++;
+        break;
+      case "skipped":
+        this.counts.skipped++;
+        this.byReason[outcome.reason]++;
+        break;
+      case "failed":
+        this.counts.failed++;
+        if (this.failures.length < MAX_FAILURES_KEPT) this.failures.push({ id: outcome.id, message: outcome.message });
+        break;
+    }
+  }
+
+  report(action: BulkAction, dryRun: boolean, stoppedBecause: string | undefined): SweepReport {
+    const skippedByReason: Partial<Record<SkipReason, number>> = {};
+    for (const [reason, count] of Object.entries(this.byReason) as Array<[SkipReason, number]>) {
+      if (count > 0) skippedByReason[reason] = count;
+    }
+    return {
+      action,
+      dryRun,
+      ...this.counts,
+      skippedByReason,
+      failures: [...this.failures],
+      complete: stoppedBecause === undefined,
+      ...(stoppedBecause !== undefined ? { stoppedBecause } : {}),
+    };
+  }
+}
+
+/** Adds the counting pass's traffic to the run's report (both count against the account). */
+export function withExtraTraffic(report: SweepReport, extra: { requests: number; rateLimited: number; elapsedMs: number }): SweepReport {
+  return {
+    ...report,
+    requests: report.requests + extra.requests,
+    rateLimited: report.rateLimited + extra.rateLimited,
+    elapsedMs: report.elapsedMs + extra.elapsedMs,
+  };
+}

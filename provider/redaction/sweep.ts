@@ -1,0 +1,139 @@
+/**
+ * The streaming bulk engine. One lister pages through the compiled filter's list queries into a
+ * bounded queue; `concurrency` workers take sessions from it and handle each once. Every request
+ * waits for the shared pacer, so the whole run (lists and writes) stays at the pacer's rate, and
+ * there are enough workers for the latency not to leave tokens unused.
+ *
+ * Memory stays flat: the queue holds at most two pages, the lister one more, and each session is
+ * slimmed to the fields the engine reads. Stopping (AbortSignal, a guard tripped mid-run) drops
+ * what has not been started and lets started sessions finish, so every count in the report is
+ * exact and a rerun picks up the rest (done sessions are skipped by the plan).
+ */
+import type { SessionRecord, SweepApi } from "./api";
+import { pacedCaller, DEFAULT_RETRY_BUDGET, type RetryBudget } from "./call";
+import type { CompiledFilter } from "./filter";
+import { describeError, handleSession } from "./handle";
+import { listMatching, PAGE_SIZE } from "./lister";
+import type { Pacer } from "./pacer";
+import type { BulkAction } from "./plan";
+import { BoundedQueue } from "./queue";
+import { Tally, type SessionOutcome, type SweepPhase, type SweepProgress, type SweepReport } from "./report";
+
+export interface SweepOptions {
+  api: SweepApi;
+  pacer: Pacer;
+  filter: CompiledFilter;
+  action: BulkAction;
+  dryRun?: boolean;
+  /** Workers handling sessions at once. */
+  concurrency: number;
+  /** Unique per run: part of every idempotency key, so no key can replay another run's request. */
+  runId: string;
+  /** Never handle more than this many matched sessions; stop if more turn up mid-run. */
+  maxSessions?: number;
+  retry?: RetryBudget;
+  signal?: AbortSignal;
+  phase?: SweepPhase;
+  onProgress?: (progress: SweepProgress) => void;
+  onSession?: (outcome: SessionOutcome) => void;
+  now?: () => number;
+  /** Sessions buffered between lister and workers (default two pages). */
+  queueCapacity?: number;
+}
+
+export async function sweep(options: SweepOptions): Promise<SweepReport> {
+  const { api, pacer, filter, action } = options;
+  const dryRun = options.dryRun ?? false;
+  const now = options.now ?? Date.now;
+  const started = now();
+  const baseline = api.counters();
+  const tally = new Tally();
+  const queue = new BoundedQueue<SessionRecord>(options.queueCapacity ?? 2 * PAGE_SIZE);
+  const call = pacedCaller({ api, pacer, retry: options.retry ?? DEFAULT_RETRY_BUDGET });
+  let stoppedBecause: string | undefined;
+  let listingDone = false;
+
+  /** `drop`: discard what is queued (abort, guard) rather than let workers drain it (listing failed). */
+  const stop = (reason: string, drop: boolean): void => {
+    stoppedBecause ??= reason;
+    if (drop) queue.discard();
+    else queue.close();
+  };
+  const onAbort = (): void => stop("aborted", true);
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  const progress = (): void => {
+    if (!options.onProgress) return;
+    const counters = api.counters();
+    tally.counts.requests = counters.requests - baseline.requests;
+    tally.counts.rateLimited = counters.rateLimited - baseline.rateLimited;
+    tally.counts.elapsedMs = now() - started;
+    options.onProgress({ ...tally.counts, phase: options.phase ?? "sweeping", rate: pacer.rate, listingDone });
+  };
+
+  const lister = listMatching({
+    api,
+    filter,
+    call,
+    offer: async (session) => {
+      if (stoppedBecause === undefined) await queue.push(session);
+      // A false push means the run is stopping; the lister sees it through `stopping`.
+    },
+    stopping: () => stoppedBecause !== undefined,
+    onPage: (listed) => {
+      tally.counts.listed += listed;
+      progress();
+    },
+  }).then(
+    () => {
+      listingDone = true;
+      queue.close();
+    },
+    (error: unknown) => stop(`listing failed: ${describeError(error)}`, false),
+  );
+
+  const handleContext = {
+    api,
+    action,
+    dryRun,
+    matches: filter.matches,
+    call,
+    idempotencyKey: (id: string, attempt: 1 | 2) =>
+      `pulumi-stripe-identity-sweep:${options.runId}:${action}:${id}${attempt === 2 ? ":replan" : ""}`,
+  };
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const session = await queue.pop();
+      if (session === undefined) return;
+      if (options.maxSessions !== undefined && tally.counts.matched >= options.maxSessions) {
+        stop(`more than maxSessions (${options.maxSessions}) sessions matched during the run; stopped before touching the rest`, true);
+        return;
+      }
+      tally.counts.matched++;
+      let outcome: SessionOutcome;
+      try {
+        outcome = await handleSession(handleContext, session);
+      } catch (error) {
+        // handleSession turns API errors into outcomes; this is a bug's last line of defence.
+        outcome = { id: session.id, result: "failed", message: describeError(error) };
+      }
+      tally.record(outcome);
+      options.onSession?.(outcome);
+      progress();
+    }
+  };
+
+  try {
+    const workers = Array.from({ length: Math.max(1, options.concurrency) }, worker);
+    await Promise.all([lister, ...workers]);
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  const counters = api.counters();
+  tally.counts.requests = counters.requests - baseline.requests;
+  tally.counts.rateLimited = counters.rateLimited - baseline.rateLimited;
+  tally.counts.elapsedMs = now() - started;
+  progress();
+  return tally.report(action, dryRun, stoppedBecause);
+}

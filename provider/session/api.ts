@@ -1,0 +1,68 @@
+/**
+ * The session endpoints the provider uses, each behind the one retry predicate (`isTransient`) and
+ * an idempotency key that stays the same across its own retries. Stripe errors pass through raw so
+ * callers can ask `isResourceMissing` / `isStateConflict`; `apiFailure` turns the rest into typed,
+ * key-free errors at the provider's boundary.
+ */
+import { randomUUID } from "node:crypto";
+import type Stripe from "stripe";
+import { IdentityError } from "../errors";
+import { withRetries, type Sleep } from "../stripe/backoff";
+import { errorFacts, isTransient } from "../stripe/errors";
+import { redactSecret } from "../stripe/keys";
+import type { CreateParams, UpdateParams } from "./mapping";
+
+export type ApiSession = Stripe.Identity.VerificationSession;
+
+/** A Stripe call failed for a reason the provider does not handle itself. */
+export class SessionApiError extends IdentityError {}
+
+export interface SessionApi {
+  create(params: CreateParams): Promise<ApiSession>;
+  retrieve(id: string, expandReport: boolean): Promise<ApiSession>;
+  update(id: string, params: UpdateParams, expandReport: boolean): Promise<ApiSession>;
+  cancel(id: string): Promise<ApiSession>;
+  redact(id: string): Promise<ApiSession>;
+}
+
+// Stripe's SDK already retries connection errors, 409 and 5xx; this outer loop adds 429s and a
+// few more tries with the same key, and stays short so a Pulumi step never hangs for long.
+const MAX_ATTEMPTS = 3;
+const REPORT = ["last_verification_report"];
+
+export function sessionApi(stripe: Stripe, sleep: Sleep): SessionApi {
+  const sessions = stripe.identity.verificationSessions;
+  const retried = <T>(call: () => Promise<T>) => withRetries(() => call(), { maxAttempts: MAX_ATTEMPTS, shouldRetry: isTransient, sleep });
+  /** One key per logical action, reused by every retry of that action and by nothing else. */
+  const key = (action: string) => `pulumi-stripe-identity-${action}-${randomUUID()}`;
+  const expand = (wanted: boolean) => (wanted ? { expand: REPORT } : {});
+  return {
+    create: (params) => {
+      const idempotencyKey = key("create");
+      return retried(() => sessions.create(params, { idempotencyKey }));
+    },
+    retrieve: (id, expandReport) => retried(() => sessions.retrieve(id, expand(expandReport))),
+    update: (id, params, expandReport) => {
+      const idempotencyKey = key("update");
+      return retried(() => sessions.update(id, { ...params, ...expand(expandReport) }, { idempotencyKey }));
+    },
+    cancel: (id) => {
+      const idempotencyKey = key("cancel");
+      return retried(() => sessions.cancel(id, {}, { idempotencyKey }));
+    },
+    redact: (id) => {
+      const idempotencyKey = key("redact");
+      return retried(() => sessions.redact(id, {}, { idempotencyKey }));
+    },
+  };
+}
+
+/** A typed error naming the operation and the session, with the key masked wherever it appears. */
+export function apiFailure(operation: string, id: string | undefined, error: unknown, apiKey: string | undefined): IdentityError {
+  if (error instanceof IdentityError) return error;
+  const facts = errorFacts(error);
+  const where = id ? ` ${id}` : "";
+  const status = facts.statusCode ? ` (HTTP ${facts.statusCode}${facts.code ? `, ${facts.code}` : ""})` : "";
+  const message = redactSecret(`${operation} VerificationSession${where} failed${status}: ${facts.message}`, apiKey);
+  return new SessionApiError(message, { statusCode: facts.statusCode, code: facts.code, requestId: facts.requestId });
+}

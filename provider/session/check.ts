@@ -1,0 +1,103 @@
+/**
+ * check(): validates the resource's args with the zod schema and reports one failure per bad field,
+ * path first (`options.document.allowedTypes[1]: expected one of ...`). It never throws for user
+ * input, and skips values Pulumi does not know yet at preview (they are checked at apply).
+ */
+import type { z } from "zod";
+import { isRecord } from "./mapping";
+import { SessionArgs, UNKNOWN } from "./schema";
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+export interface CheckOutcome {
+  /** The args with defaults filled in when valid; the args as given otherwise (or when unknowns remain). */
+  inputs: Record<string, unknown>;
+  failures: CheckFailure[];
+}
+
+/** `["options","document","allowedTypes",1]` -> `options.document.allowedTypes[1]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let text = "";
+  for (const part of path) {
+    if (typeof part === "number") text += `[${part}]`;
+    else text += text === "" ? String(part) : `.${String(part)}`;
+  }
+  return text;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)}`;
+  if (typeof value === "object") return "an object";
+  return typeof value === "number" || typeof value === "boolean" ? `${typeof value} ${String(value)}` : typeof value;
+}
+
+/** The value at `path` in `root`, and whether any step on the way is Pulumi's unknown marker. */
+function walk(root: unknown, path: readonly PropertyKey[]): { value: unknown; unknown: boolean } {
+  let value: unknown = root;
+  for (const part of path) {
+    if (value === UNKNOWN) return { value, unknown: true };
+    if (!isRecord(value) && !Array.isArray(value)) return { value: undefined, unknown: false };
+    value = (value as Record<PropertyKey, unknown>)[part as string];
+  }
+  return { value, unknown: value === UNKNOWN };
+}
+
+function failuresOf(issue: z.core.$ZodIssue, input: unknown): CheckFailure[] {
+  const property = formatPath(issue.path);
+  const at = walk(input, issue.path);
+  if (at.unknown) return [];
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => ({ property: formatPath([...issue.path, key]), reason: "unknown field" }));
+    case "invalid_value":
+      return [{ property, reason: `expected one of ${issue.values.map(String).join(", ")}, got ${describe(at.value)}` }];
+    case "invalid_key":
+      return [{ property, reason: issue.issues.map((inner) => inner.message).join("; ") }];
+    case "invalid_type":
+      if (issue.expected === "int") return [{ property, reason: `expected a whole number, got ${describe(at.value)}` }];
+      return [
+        {
+          property,
+          reason: at.value === undefined ? `required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describe(at.value)}`,
+        },
+      ];
+    default:
+      return [{ property, reason: issue.message.replace(/^Invalid input: /, "") }];
+  }
+}
+
+/** Pulumi's own keys (`__provider`, ...) are not args; they pass through untouched. */
+function userArgs(news: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(news).filter(([key]) => !key.startsWith("__")));
+}
+
+function containsUnknown(value: unknown, depth = 0): boolean {
+  if (value === UNKNOWN) return true;
+  if (depth > 20) return false;
+  if (Array.isArray(value)) return value.some((v) => containsUnknown(v, depth + 1));
+  if (isRecord(value)) return Object.values(value).some((v) => containsUnknown(v, depth + 1));
+  return false;
+}
+
+export function checkArgs(news: unknown): CheckOutcome {
+  if (!isRecord(news)) {
+    return { inputs: {}, failures: [{ property: "", reason: `expected an object of arguments, got ${describe(news)}` }] };
+  }
+  try {
+    const args = userArgs(news);
+    const parsed = SessionArgs.safeParse(args);
+    if (parsed.success) {
+      return { inputs: containsUnknown(args) ? news : { ...news, ...parsed.data }, failures: [] };
+    }
+    const failures = parsed.error.issues.flatMap((issue) => failuresOf(issue, args));
+    return { inputs: news, failures };
+  } catch (error) {
+    // Defensive: a value zod cannot even inspect (e.g. a throwing getter) is still a check failure.
+    return { inputs: news, failures: [{ property: "", reason: `could not validate the arguments: ${error instanceof Error ? error.message : String(error)}` }] };
+  }
+}

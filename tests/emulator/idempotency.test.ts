@@ -1,0 +1,89 @@
+import Stripe from "stripe";
+import { startTestEmulator, TestEmulator } from "../helpers/emulator";
+
+/** Idempotency-Key: replay of completed responses, mismatches, scope, and lost responses. */
+let emu: TestEmulator;
+
+beforeAll(async () => {
+  emu = await startTestEmulator();
+});
+afterAll(() => emu.close());
+
+function post(key: string, path: string, body: string, idempotencyKey?: string): Promise<Response> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${key}`, "Content-Type": "application/x-www-form-urlencoded" };
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+  return fetch(`${emu.url}${path}`, { method: "POST", headers, body });
+}
+
+const SESSIONS = "/v1/identity/verification_sessions";
+
+test("same key and params replay the first response, marked Idempotent-Replayed", async () => {
+  const key = emu.newKey();
+  const stripe = emu.stripe(key);
+  const first = await stripe.identity.verificationSessions.create({ type: "document", metadata: { n: "1" } }, { idempotencyKey: "create-1" });
+  const again = await stripe.identity.verificationSessions.create({ type: "document", metadata: { n: "1" } }, { idempotencyKey: "create-1" });
+  expect(again).toEqual(first);
+  expect(again.lastResponse.headers["idempotent-replayed"]).toBe("true");
+  expect(first.lastResponse.headers["idempotent-replayed"]).toBeUndefined();
+  expect(await emu.control.sessions(key)).toHaveLength(1);
+});
+
+test("same key with different params is a 400 idempotency_error", async () => {
+  const stripe = emu.stripe(emu.newKey());
+  await stripe.identity.verificationSessions.create({ type: "document" }, { idempotencyKey: "k-mismatch" });
+  const error = await stripe.identity.verificationSessions.create({ type: "id_number" }, { idempotencyKey: "k-mismatch" }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
+  expect(error).toMatchObject({ statusCode: 400, type: "StripeIdempotencyError" });
+});
+
+test("an error response from a request that ran is replayed with its status", async () => {
+  const key = emu.newKey();
+  const { id } = await emu.stripe(key).identity.verificationSessions.create({ type: "document" });
+  await emu.control.transition(id, "processing");
+  const first = await post(key, `${SESSIONS}/${id}/cancel`, "", "cancel-1");
+  expect(first.status).toBe(400);
+  await emu.control.transition(id, "requires_input");
+  const replay = await post(key, `${SESSIONS}/${id}/cancel`, "", "cancel-1");
+  expect(replay.status).toBe(400);
+  expect(replay.headers.get("idempotent-replayed")).toBe("true");
+  expect(await replay.text()).toBe(await first.text());
+  const fresh = await post(key, `${SESSIONS}/${id}/cancel`, "", "cancel-2");
+  expect(fresh.status).toBe(200);
+});
+
+test("requests that fail validation are not stored", async () => {
+  const key = emu.newKey();
+  const bad = await post(key, SESSIONS, "type=nope", "validate-1");
+  expect(bad.status).toBe(400);
+  const again = await post(key, SESSIONS, "type=nope", "validate-1");
+  expect(again.headers.get("idempotent-replayed")).toBeNull();
+});
+
+test("keys are scoped per account", async () => {
+  const a = emu.newKey();
+  const b = emu.newKey();
+  await emu.stripe(a).identity.verificationSessions.create({ type: "document" }, { idempotencyKey: "shared" });
+  const other = await emu.stripe(b).identity.verificationSessions.create({ type: "id_number" }, { idempotencyKey: "shared" });
+  expect(other.type).toBe("id_number");
+  expect(await emu.control.sessions(b)).toHaveLength(1);
+});
+
+test("a lost response, retried by the SDK with its idempotency key, creates no duplicate", async () => {
+  const key = emu.newKey();
+  const route = "POST /v1/identity/verification_sessions";
+  const before = await emu.control.stats();
+  await emu.control.config({ faults: { lostResponseRate: 1 } });
+  // Turn the fault off once the first response has been lost, before the SDK's retry (>= 0.5 s backoff).
+  const watcher = (async () => {
+    for (;;) {
+      if ((await emu.control.stats()).faults > before.faults) return emu.control.config({ faults: { lostResponseRate: 0 } });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
+  const created = await emu.stripe(key, { maxNetworkRetries: 2 }).identity.verificationSessions.create({ type: "document" });
+  await watcher;
+  const sessions = await emu.control.sessions(key);
+  expect(sessions.map((s) => s.id)).toEqual([created.id]);
+  expect(created.lastResponse.headers["idempotent-replayed"]).toBe("true");
+  expect((await emu.control.stats()).requests[route] - (before.requests[route] ?? 0)).toBe(2);
+});

@@ -1,0 +1,121 @@
+import fc from "fast-check";
+import Stripe from "stripe";
+import { startTestEmulator, TestEmulator } from "../helpers/emulator";
+
+/**
+ * Bad input: unknown parameters, wrong types, bad enums, huge values, malformed and oversized
+ * bodies, deeply nested junk. Always a 400 naming the parameter, never a 500, never a crash.
+ */
+let emu: TestEmulator;
+let key: string;
+let stripe: Stripe;
+
+beforeAll(async () => {
+  emu = await startTestEmulator();
+  key = emu.newKey();
+  stripe = emu.stripe(key);
+});
+afterAll(() => emu.close());
+
+const SESSIONS = "/v1/identity/verification_sessions";
+
+async function post(path: string, body: string, contentType = "application/x-www-form-urlencoded") {
+  const res = await fetch(`${emu.url}${path}`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": contentType },
+    body,
+  });
+  return { status: res.status, error: ((await res.json()) as { error?: { type: string; code?: string; param?: string; message: string } }).error };
+}
+
+async function get(pathAndQuery: string) {
+  const res = await fetch(`${emu.url}${pathAndQuery}`, { headers: { Authorization: `Bearer ${key}` } });
+  return { status: res.status, error: ((await res.json()) as { error?: { code?: string; param?: string } }).error };
+}
+
+test.each([
+  ["unknown top-level", "type=document&colour=red", "parameter_unknown", "colour"],
+  ["unknown nested", "type=document&options[document][foo]=1", "parameter_unknown", "options[document][foo]"],
+  ["unknown options key", "type=document&options[email][x]=1", "parameter_unknown", "options[email]"],
+  ["bad enum", "type=selfie", "parameter_invalid_enum", "type"],
+  ["bad array enum", "type=document&options[document][allowed_types][0]=library_card", "parameter_invalid_enum", "options[document][allowed_types][0]"],
+  ["bad boolean", "type=document&options[document][require_live_capture]=maybe", "parameter_invalid_boolean", "options[document][require_live_capture]"],
+  ["object for string", "type[a]=document", "parameter_invalid_string", "type"],
+  ["array for string", "type=document&client_reference_id[]=a", "parameter_invalid_string", "client_reference_id"],
+  ["string for object", "type=document&options=abc", "parameter_invalid_object", "options"],
+  ["nested metadata", "type=document&metadata[a][b]=c", "parameter_invalid_string", "metadata[a]"],
+  ["missing required nested", "type=document&related_person[account]=acct_1", "parameter_missing", "related_person[person]"],
+  ["empty string", "type=document&client_reference_id=", "parameter_invalid_empty", "client_reference_id"],
+  ["huge value", `type=document&client_reference_id=${"x".repeat(5001)}`, "parameter_invalid_string_length", "client_reference_id"],
+  ["huge unbounded value", `type=document&return_url=${"x".repeat(6000)}`, "parameter_invalid_string_length", "return_url"],
+  ["huge metadata value", `type=document&metadata[k]=${"v".repeat(501)}`, "parameter_invalid_metadata", "metadata[k]"],
+  ["expand not an array", "type=document&expand=last_verification_report", "parameter_invalid_array", "expand"],
+])("create with %s -> 400 %s on %s", async (_name, body, code, param) => {
+  const res = await post(SESSIONS, body);
+  expect(res.status).toBe(400);
+  expect(res.error).toMatchObject({ type: "invalid_request_error", code, param });
+});
+
+test.each([
+  ["limit not a number", "?limit=ten", "limit"],
+  ["limit too big", "?limit=1000", "limit"],
+  ["created junk", "?created[gt]=yesterday", "created[gt]"],
+  ["created unknown op", "?created[between]=1", "created[between]"],
+  ["status enum", "?status=done", "status"],
+  ["unknown query param", "?colour=red", "colour"],
+])("list with %s -> 400 on %s", async (_name, query, param) => {
+  const res = await get(`${SESSIONS}${query}`);
+  expect(res.status).toBe(400);
+  expect(res.error?.param).toBe(param);
+});
+
+test("update and cancel reject parameters they do not take", async () => {
+  const { id } = await stripe.identity.verificationSessions.create({ type: "document" });
+  expect((await post(`${SESSIONS}/${id}`, "client_reference_id=x")).error).toMatchObject({ code: "parameter_unknown", param: "client_reference_id" });
+  expect((await post(`${SESSIONS}/${id}/cancel`, "metadata[a]=b")).error).toMatchObject({ code: "parameter_unknown", param: "metadata" });
+  expect((await get(`${SESSIONS}/${id}?foo=bar`)).error).toMatchObject({ code: "parameter_unknown", param: "foo" });
+});
+
+test.each([
+  ["percent junk", "type=%E0%A4%A"],
+  ["deep nesting", "type=document&options[document][a][b][c][d][e][f][g]=1"],
+  ["too many params", Array.from({ length: 1500 }, (_, i) => `metadata[k${i}]=v`).join("&")],
+  ["a JSON body", JSON.stringify({ type: "document" }), "application/json"],
+  ["binary junk", "\u0000\u0001\uffff=\u0002&[[[]]]=]]"],
+  ["brackets only", "[]=1&[a]=2&a[=3"],
+  ["prototype keys", "__proto__[polluted]=1&constructor[prototype][x]=1&type=document"],
+])("malformed body (%s) -> 400, emulator keeps serving", async (_name, body, contentType?: string) => {
+  const res = await post(SESSIONS, body, contentType);
+  expect(res.status).toBe(400);
+  expect(res.error?.type).toBe("invalid_request_error");
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  expect((await stripe.identity.verificationSessions.list({ limit: 1 })).object).toBe("list");
+});
+
+test("an oversized body is a 400", async () => {
+  const res = await post(SESSIONS, `type=document&client_reference_id=${"x".repeat(2 * 1024 * 1024)}`);
+  expect(res.status).toBe(400);
+});
+
+test("ids that are too long or badly encoded never cause a 500", async () => {
+  expect((await get(`${SESSIONS}/${"v".repeat(6000)}`)).status).toBe(404);
+  expect((await get(`${SESSIONS}/%E0%A4%A`)).status).toBe(404);
+  expect((await get(`${SESSIONS}/vs_${encodeURIComponent("a/b?c")}`)).status).toBe(404);
+});
+
+test("random form bodies and queries never get a 5xx", async () => {
+  const token = fc.constantFrom(
+    "type", "options", "[document]", "[allowed_types]", "[]", "[0]", "metadata", "[k]", "expand", "limit", "created",
+    "[gt]", "=", "&", "%", "%20", "passport", "true", "document", "x", "\u00e9", "[", "]", "0", "-1", "99999999999999999999",
+  );
+  const text = fc.array(token, { maxLength: 30 }).map((parts) => parts.join(""));
+  await fc.assert(
+    fc.asyncProperty(text, text, async (body, query) => {
+      const created = await post(SESSIONS, body);
+      expect(created.status).toBeLessThan(500);
+      const listed = await get(`${SESSIONS}?${query}`);
+      expect(listed.status).toBeLessThan(500);
+    }),
+    { numRuns: 150 },
+  );
+});

@@ -1,0 +1,127 @@
+import { ProcessingTimeoutError } from "../../../provider/errors";
+import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
+import { bindProvider, callsDuring, createSession, type Bound, CANCEL, REDACT, RETRIEVE } from "./fixture";
+
+let emulator: TestEmulator;
+beforeAll(async () => {
+  emulator = await startTestEmulator();
+});
+afterAll(() => emulator.close());
+
+type Setup = "requires_input" | "processing" | "verified" | "canceled" | "redaction processing" | "redacted" | "404";
+type Policy = "cancel" | "redact" | "retain";
+
+/** A session in the wanted status, with state as a refresh would have stored it. */
+async function arrange(setup: Setup, policy: Policy): Promise<{ bound: Bound; id: string; state: Record<string, unknown> }> {
+  const bound = bindProvider(emulator);
+  const { id, state } = await createSession(bound, { type: "document", deletionPolicy: policy, processingTimeoutSeconds: 0 });
+  const stripe = emulator.stripe(bound.key).identity.verificationSessions;
+  if (setup === "processing" || setup === "verified") await emulator.control.transition(id, "processing");
+  if (setup === "verified") await emulator.control.transition(id, "verified");
+  if (setup === "canceled") await stripe.cancel(id);
+  if (setup === "redaction processing" || setup === "redacted") {
+    await emulator.control.config({ redactionDelayMs: setup === "redacted" ? 0 : 600_000 });
+    await stripe.redact(id);
+  }
+  if (setup === "404") return { bound, id: "vs_gone0000000000000000", state };
+  const refreshed = (await bound.provider.read(id, state)).props as Record<string, unknown>;
+  return { bound, id, state: refreshed };
+}
+
+// DESIGN.md section 5 through the provider: [status, policy, calls made, status after, redacted after, log level].
+type Row = [Setup, Policy, Record<string, number>, string | null, boolean, "info" | "warn" | null];
+const ROWS: Row[] = [
+  ["requires_input", "cancel", { [CANCEL]: 1 }, "canceled", false, null],
+  ["requires_input", "redact", { [REDACT]: 1 }, "canceled", true, null],
+  ["requires_input", "retain", {}, "requires_input", false, "info"],
+  ["verified", "cancel", {}, "verified", false, "warn"],
+  ["verified", "redact", { [REDACT]: 1 }, "verified", true, null],
+  ["verified", "retain", {}, "verified", false, "info"],
+  ["canceled", "cancel", {}, "canceled", false, "info"],
+  ["canceled", "redact", {}, "canceled", false, "warn"],
+  ["canceled", "retain", {}, "canceled", false, "info"],
+  ["redaction processing", "cancel", {}, "canceled", true, "info"],
+  ["redaction processing", "redact", {}, "canceled", true, "info"],
+  ["redaction processing", "retain", {}, "canceled", true, "info"],
+  ["redacted", "cancel", {}, "canceled", true, "info"],
+  ["redacted", "redact", {}, "canceled", true, "info"],
+  ["redacted", "retain", {}, "canceled", true, "info"],
+  ["404", "cancel", { [CANCEL]: 1 }, null, false, "info"],
+  ["404", "redact", { [REDACT]: 1 }, null, false, "info"],
+  ["404", "retain", {}, null, false, "info"],
+  ["processing", "retain", {}, "processing", false, "info"],
+];
+
+describe("delete: the policy table against the emulator", () => {
+  afterEach(() => emulator.control.config({ redactionDelayMs: 0 }));
+
+  it.each(ROWS)("%s x %s", async (setup, policy, calls, statusAfter, redactedAfter, logLevel) => {
+    const { bound, id, state } = await arrange(setup, policy);
+    expect(await callsDuring(emulator, () => bound.provider.delete(id, state))).toEqual(calls);
+    const [after] = await emulator.control.sessions(bound.key);
+    if (statusAfter !== null) {
+      expect(after.status).toBe(statusAfter);
+      expect(after.redaction !== null).toBe(redactedAfter);
+    }
+    if (logLevel) expect(bound.logs).toEqual([{ level: logLevel, message: expect.stringContaining(id) }]);
+    else expect(bound.logs).toEqual([]);
+  });
+
+  it.each(["cancel", "redact"] as const)("processing x %s: waits, then fails at the timeout naming status and timeout; nothing changes", async (policy) => {
+    const { bound, id, state } = await arrange("processing", policy);
+    const timedOut = { ...state, processingTimeoutSeconds: 1 };
+    const started = Date.now();
+    const error = await bound.provider.delete(id, timedOut).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProcessingTimeoutError);
+    expect((error as Error).message).toMatch(new RegExp(`${id} is still processing after 1s \\(processingTimeoutSeconds\\); nothing was changed in Stripe`));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const [after] = await emulator.control.sessions(bound.key);
+    expect(after).toMatchObject({ status: "processing", redaction: null });
+  });
+});
+
+describe("delete: processing, state changes, conflicts", () => {
+  it("waits while processing and redacts once the checks finish in time", async () => {
+    const { bound, id, state } = await arrange("processing", "redact");
+    const waiting = { ...state, processingTimeoutSeconds: 20 };
+    setTimeout(() => void emulator.control.transition(id, "verified"), 400);
+    const calls = await callsDuring(emulator, () => bound.provider.delete(id, waiting));
+    expect(calls[REDACT]).toBe(1);
+    expect(calls[RETRIEVE]).toBeGreaterThanOrEqual(2);
+    const [after] = await emulator.control.sessions(bound.key);
+    expect(after.redaction).not.toBeNull();
+    expect(bound.logs[0]).toEqual({ level: "info", message: expect.stringMatching(/is processing: waiting up to 20s/) });
+  });
+
+  it("waits, then follows the table for the new status (failed check -> cancel)", async () => {
+    const { bound, id, state } = await arrange("processing", "cancel");
+    setTimeout(() => void emulator.control.transition(id, "requires_input", { code: "document_expired" }), 300);
+    await bound.provider.delete(id, { ...state, processingTimeoutSeconds: 20 });
+    expect((await emulator.control.sessions(bound.key))[0].status).toBe("canceled");
+  });
+
+  it("state says requires_input but the session moved: one failed action, one re-read, then the table", async () => {
+    const { bound, id, state } = await arrange("requires_input", "cancel");
+    await emulator.control.transition(id, "processing");
+    await emulator.control.transition(id, "verified");
+    const calls = await callsDuring(emulator, () => bound.provider.delete(id, state));
+    expect(calls).toEqual({ [CANCEL]: 1, [RETRIEVE]: 1 });
+    expect(bound.logs).toEqual([{ level: "warn", message: expect.stringMatching(/verified session cannot be canceled/) }]);
+  });
+
+  it("state says requires_input but it was canceled: redact is refused, re-read, left with a warning", async () => {
+    const { bound, id, state } = await arrange("requires_input", "redact");
+    await emulator.stripe(bound.key).identity.verificationSessions.cancel(id);
+    const calls = await callsDuring(emulator, () => bound.provider.delete(id, state));
+    expect(calls).toEqual({ [REDACT]: 1, [RETRIEVE]: 1 });
+    expect(bound.logs).toEqual([{ level: "warn", message: expect.stringMatching(/does not allow redacting a canceled session/) }]);
+  });
+
+  it("one API call when state is current", async () => {
+    for (const policy of ["cancel", "redact"] as const) {
+      const { bound, id, state } = await arrange("requires_input", policy);
+      const calls = await callsDuring(emulator, () => bound.provider.delete(id, state));
+      expect(Object.values(calls).reduce((a, b) => a + b, 0)).toBe(1);
+    }
+  });
+});
