@@ -8,7 +8,7 @@
  * Writes bench/results/emulator-throughput.json. `run()` is exported for bench/run.ts.
  */
 import { ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -50,9 +50,20 @@ const KEY = "sk_test_benchthroughput0001";
 const AUTH = `Bearer ${KEY}`;
 const CREATE_BODY = "type=document&metadata[bench]=throughput&options[document][allowed_types][0]=passport";
 
+/** The built emulator, unless any source file is newer than its build (then the source, via tsx). */
+function distIsCurrent(): boolean {
+  const src = path.join(ROOT, "emulator");
+  return readdirSync(src)
+    .filter((f) => f.endsWith(".ts"))
+    .every((f) => {
+      const built = path.join(ROOT, "dist/emulator", f.replace(/\.ts$/, ".js"));
+      return existsSync(built) && statSync(built).mtimeMs >= statSync(path.join(src, f)).mtimeMs;
+    });
+}
+
 function startChild(): Promise<{ child: ChildProcess; url: string; mode: "dist" | "tsx" }> {
   const dist = path.join(ROOT, "dist/emulator/bin.js");
-  const mode = existsSync(dist) ? "dist" : "tsx";
+  const mode = distIsCurrent() ? "dist" : "tsx";
   const args = mode === "dist" ? [dist] : ["--import", "tsx", path.join(ROOT, "emulator/bin.ts")];
   const child = spawn(process.execPath, [...args, "--port", "0", "--quiet"], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {

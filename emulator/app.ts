@@ -126,7 +126,7 @@ function runIdempotent(
   const key = method === "POST" && typeof header === "string" && header !== "" ? header : undefined;
   if (key === undefined) return { ...run(state, account, match, req, text), replayed: false };
   if (key.length > 255) {
-    throw invalidRequest("The Idempotency-Key header can be at most 255 characters long.", { code: "idempotency_key_in_use" });
+    throw invalidRequest("The Idempotency-Key header can be at most 255 characters long.");
   }
   const print = fingerprint(method, path, text);
   const stored = account.idempotency.get(key);

@@ -78,5 +78,6 @@ main().catch((error: unknown) => {
   const err = error as NodeJS.ErrnoException;
   const message = err.code === "EADDRINUSE" ? `port already in use (${err.message})` : err.message ?? String(error);
   process.stderr.write(`stripe-identity-emulator: ${message}\n`);
-  process.exit(err.code === "EADDRINUSE" || err.code === "EACCES" ? 2 : 1);
+  // Listen failures (port taken, no permission, unknown host) are configuration errors: exit 2.
+  process.exit(err.code !== undefined || err instanceof RangeError ? 2 : 1);
 });

@@ -17,22 +17,26 @@ export function readBody(req: IncomingMessage): Promise<string> {
       if (size > MAX_BODY_BYTES) tooLarge = true;
       else text += chunk;
     });
+    let ended = false;
     req.on("end", () => {
+      ended = true;
       if (tooLarge) reject(invalidRequest(`Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`));
       else resolve(text);
     });
     req.on("error", reject);
+    // A client that hangs up mid-body: settle, so nothing waits forever (the reply goes nowhere).
+    req.on("close", () => {
+      if (!ended) reject(invalidRequest("The request was aborted before its body was complete."));
+    });
   });
 }
-
-let requestSeq = 0;
 
 export function send(res: ServerResponse, status: number, body: string, extra?: Record<string, string>): void {
   if (res.destroyed || res.headersSent) return;
   const headers: Record<string, string | number> = {
     "Content-Type": "application/json",
     "Content-Length": Buffer.byteLength(body),
-    "Request-Id": `req_emu${(++requestSeq).toString(36)}`,
+    "Request-Id": `req_${Math.random().toString(36).slice(2, 16)}`,
     ...extra,
   };
   res.writeHead(status, headers);

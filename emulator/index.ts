@@ -1,7 +1,8 @@
 import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
+import { Duplex } from "node:stream";
 import { createHandler } from "./app";
-import { EmulatorConfig, mergeConfig, NO_FAULTS, RateLimitConfig } from "./config";
+import { ConfigPatch, EmulatorConfig, mergeConfig, NO_FAULTS } from "./config";
 import { EmulatorState } from "./state";
 
 /**
@@ -33,11 +34,15 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-export function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const defaults = configFromOptions(options);
   const state = new EmulatorState(defaults);
-  const server = createServer({ keepAlive: true }, createHandler(state, options.log));
+  const handler = createHandler(state, options.log);
+  const server = createServer({ keepAlive: true }, handler);
   server.keepAliveTimeout = 65_000;
+  // An unknown `Expect` header is ignored (Node would answer a bodiless 417 on its own).
+  server.on("checkExpectation", handler);
+  server.on("clientError", answerClientError);
   const host = options.host ?? "127.0.0.1";
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -50,7 +55,19 @@ export function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmu
   });
 }
 
+/** Options -> the instance's defaults (what `reset` restores); bad values are refused by name. */
 function configFromOptions(options: EmulatorOptions): EmulatorConfig {
+  const parsed = ConfigPatch.safeParse({
+    latencyMs: options.latencyMs,
+    jitterMs: options.jitterMs,
+    rateLimit: options.rateLimit ?? null,
+    redactionDelayMs: options.redactionDelayMs,
+    seed: options.seed,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RangeError(`startEmulator: ${issue.path.join(".")}: ${issue.message}`);
+  }
   const base: EmulatorConfig = {
     latencyMs: 0,
     jitterMs: 0,
@@ -59,14 +76,23 @@ function configFromOptions(options: EmulatorOptions): EmulatorConfig {
     redactionDelayMs: 0,
     seed: null,
   };
-  const rateLimit: RateLimitConfig | null = options.rateLimit ?? null;
-  return mergeConfig(base, {
-    latencyMs: options.latencyMs,
-    jitterMs: options.jitterMs,
-    rateLimit,
-    redactionDelayMs: options.redactionDelayMs,
-    seed: options.seed,
+  return mergeConfig(base, parsed.data);
+}
+
+/** Bytes the HTTP parser refuses: a Stripe-shaped 400 (431 for huge headers), then hang up. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || (error.code === "ECONNRESET")) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+  const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  const body = JSON.stringify({
+    error: { type: "invalid_request_error", message: tooLarge ? "Request headers are too large." : "Malformed HTTP request." },
   });
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function closeServer(server: Server): Promise<void> {

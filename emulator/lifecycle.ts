@@ -84,6 +84,8 @@ export function seed(state: EmulatorState, req: SeedRequest): string[] {
   const status = req.status ?? "requires_input";
   const metadata = applyMetadata({}, req.metadata);
   if (Object.keys(metadata).length > 50) throw invalidParam("metadata", "parameter_invalid_metadata", "at most 50 keys");
+  // Shared by the whole batch: updates and redaction replace these objects, never mutate them.
+  const options = type === "document" ? { document: {} } : { id_number: {} };
   const sessions: SessionRecord[] = [];
   const reports: ReportRecord[] = [];
   for (let i = 0; i < req.count; i++) {
@@ -100,8 +102,8 @@ export function seed(state: EmulatorState, req: SeedRequest): string[] {
       url: null,
       last_error: null,
       last_verification_report: null,
-      metadata: { ...metadata },
-      options: type === "document" ? { document: {} } : { id_number: {} },
+      metadata,
+      options,
       provided_details: null,
       related_customer: null,
       related_customer_account: null,

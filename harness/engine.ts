@@ -11,31 +11,9 @@
  */
 import type { ProviderClient, ResourceRef } from "./provider-client";
 import type { ResourceState, StackState, StateStore } from "./state";
+import { STACK_TYPE, isDynamic, stateEntry, urnOf, type Registration } from "./registration";
 import type { JsonObject, LogLine, Operation, Step } from "./types";
 import { changedKeys, markSecret, secretKeys, unwrapObject } from "./wire";
-
-export const DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
-export const STACK_TYPE = "pulumi:pulumi:Stack";
-
-/** `pulumi-nodejs:dynamic:Resource`, or `pulumi-nodejs:dynamic/<module>:<type>` when the resource names its type. */
-export function isDynamic(type: string): boolean {
-  return type === DYNAMIC_TYPE || type.startsWith("pulumi-nodejs:dynamic/");
-}
-
-export interface Registration {
-  type: string;
-  name: string;
-  parent: string;
-  custom: boolean;
-  inputs: JsonObject;
-  dependencies: string[];
-  protect: boolean;
-  retainOnDelete: boolean;
-  deleteBeforeReplace: boolean;
-  additionalSecretOutputs: string[];
-  ignoreChanges: string[];
-  replaceOnChanges: string[];
-}
 
 export interface EngineOptions {
   operation: Operation;
@@ -50,6 +28,7 @@ export interface EngineOptions {
 }
 
 export class StepError extends Error {}
+export { DYNAMIC_TYPE, STACK_TYPE, isDynamic, type Registration } from "./registration";
 
 export class Engine {
   readonly steps: Step[] = [];
@@ -83,13 +62,7 @@ export class Engine {
   }
 
   urnFor(type: string, name: string, parent: string): string {
-    // The engine qualifies a child's type with its parent's, except under the root stack.
-    let qualified = type;
-    if (parent) {
-      const parentType = parent.split("::")[2];
-      if (parentType !== STACK_TYPE) qualified = `${parentType}$${type}`;
-    }
-    return `urn:pulumi:${this.opts.stack}::${this.opts.project}::${qualified}::${name}`;
+    return urnOf(this.opts.stack, this.opts.project, type, name, parent);
   }
 
   /** One resource registration from the program; answers with the outputs the program sees. */
@@ -287,21 +260,7 @@ export class Engine {
   }
 
   private entry(urn: string, reg: Registration, values: Partial<ResourceState>): ResourceState {
-    return {
-      urn,
-      type: reg.type,
-      name: reg.name,
-      custom: reg.custom,
-      parent: reg.parent || undefined,
-      inputs: {},
-      outputs: {},
-      dependencies: reg.dependencies,
-      protect: reg.protect || undefined,
-      retainOnDelete: reg.retainOnDelete || undefined,
-      deleteBeforeReplace: reg.deleteBeforeReplace || undefined,
-      additionalSecretOutputs: reg.additionalSecretOutputs.length > 0 ? reg.additionalSecretOutputs : undefined,
-      ...values,
-    };
+    return stateEntry(urn, reg, values);
   }
 
   /** The state as of now: this run's resources, then the old ones still to be handled. */

@@ -32,7 +32,7 @@ export function formatValue(value: Json): string {
 }
 
 /** The summary as lines of text; `same` steps and debug logs are left out unless `verbose`. */
-export function formatSummary(summary: Summary, verbose = false): string[] {
+export function formatSummary(summary: Summary, verbose = false, showOutputs = true): string[] {
   const lines: string[] = [];
   const shown = summary.steps.filter((s) => verbose || s.op !== "same");
   for (const step of shown) lines.push(formatStep(step));
@@ -41,7 +41,7 @@ export function formatSummary(summary: Summary, verbose = false): string[] {
   lines.push(`${summary.operation}: ${[...counts].map(([op, n]) => `${n} ${op}`).join(", ") || "nothing to do"} (${(summary.elapsedMs / 1000).toFixed(1)} s)`);
   for (const log of summary.logs.filter((l) => verbose || (l.level !== "debug" && l.source === "provider"))) lines.push(formatLog(log));
   const outputs = Object.entries(summary.outputs);
-  if (outputs.length > 0) {
+  if (showOutputs && outputs.length > 0) {
     lines.push("outputs:");
     for (const [key, value] of outputs) lines.push(`   ${key}: ${formatValue(value)}`);
   }

@@ -45,6 +45,7 @@ async function run(req: RunnerRequest): Promise<void> {
   process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(req.secretKeys);
   process.env.PULUMI_NODEJS_PROJECT = req.project;
   process.env.PULUMI_NODEJS_STACK = req.stack;
+  process.env.PULUMI_NODEJS_ROOT_DIRECTORY = req.projectDir;
 
   let pulumiIndex: string;
   try {

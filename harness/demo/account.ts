@@ -31,17 +31,24 @@ function ownerOf(session: Stripe.Identity.VerificationSession): string {
   return "old test data";
 }
 
-function view(session: Stripe.Identity.VerificationSession): SessionView {
-  return {
-    id: session.id,
-    status: session.status,
-    redacted: session.redaction?.status === "redacted" || session.redaction?.status === "processing",
-    clientReferenceId: session.client_reference_id ?? null,
-    owner: ownerOf(session),
+/** Views of sessions; an owner, once known, is remembered (redaction wipes the metadata that told). */
+function viewer(): (session: Stripe.Identity.VerificationSession) => SessionView {
+  const owners = new Map<string, string>();
+  return (session) => {
+    const owner = owners.get(session.id) ?? ownerOf(session);
+    owners.set(session.id, owner);
+    return {
+      id: session.id,
+      status: session.status,
+      redacted: session.redaction?.status === "redacted" || session.redaction?.status === "processing",
+      clientReferenceId: session.client_reference_id ?? null,
+      owner,
+    };
   };
 }
 
 export function emulatorAccount(control: EmulatorControl, apiKey: string): Account {
+  const view = viewer();
   return {
     async snapshot() {
       return new Map((await control.sessions(apiKey)).map((s) => [s.id, view(s)]));
@@ -50,6 +57,7 @@ export function emulatorAccount(control: EmulatorControl, apiKey: string): Accou
 }
 
 export function stripeAccount(stripe: Stripe, since: number): Account {
+  const view = viewer();
   return {
     async snapshot() {
       const out: Snapshot = new Map();

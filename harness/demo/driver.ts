@@ -43,7 +43,7 @@ export async function harnessDriver(opts: DriverOptions): Promise<Driver> {
     async run(operation) {
       try {
         const summary = await harness[operation]();
-        for (const line of formatSummary(summary)) opts.print(`  ${line}`);
+        for (const line of formatSummary(summary, false, operation === "up")) opts.print(`  ${line}`);
       } catch (error) {
         if (error instanceof HarnessError) for (const line of formatSummary(error.summary)) opts.print(`  ${line}`);
         throw error;

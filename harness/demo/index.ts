@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     if (t.control) {
       print(`  the risk team's sessions: ${tally(before, (s) => s.owner === "team risk")} (outside every filter: untouched)`);
       const stats = await t.control.stats();
-      print(`  API requests the demo made: ${Object.values(stats.requests).reduce((a, b) => a + b, 0)}`);
+      print(`  Stripe API requests over the whole demo: ${Object.values(stats.requests).reduce((a, b) => a + b, 0)} (preview makes none)`);
     }
     print("done.");
   } finally {

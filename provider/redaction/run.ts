@@ -35,8 +35,10 @@ export interface BulkRunRequest {
   signal?: AbortSignal;
   onProgress?: (progress: SweepProgress) => void;
   onSession?: (outcome: SessionOutcome) => void;
-  /** Clock: relative dates and elapsed times. */
+  /** Wall clock for resolving relative dates (read once per run). */
   now?: () => number;
+  /** Monotonic clock for pacing and elapsed times. */
+  clock?: () => number;
   sleep?: Sleep;
   /** Per-request timeout (a response that never comes counts as a transient failure). */
   timeoutMs?: number;
@@ -50,8 +52,8 @@ export interface BulkRunRequest {
 
 export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepReport> {
   const mode = checkKey(request.apiKey, request.allowLivemode ?? false);
-  const now = request.now ?? Date.now;
-  const compiled = compileFilter(parseFilter(request.filter), now());
+  const clock = request.clock ?? (() => performance.now());
+  const compiled = compileFilter(parseFilter(request.filter), (request.now ?? Date.now)());
   const rps = request.requestsPerSecond ?? DEFAULT_RPS[mode];
   const concurrency = request.concurrency ?? defaultConcurrency(rps);
   const timeoutMs = request.timeoutMs ?? 30_000;
@@ -62,7 +64,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       request.stripe ?? createStripeClient({ apiKey: request.apiKey, apiBase: request.apiBase, maxNetworkRetries: 0, timeoutMs }),
       { timeoutMs },
     );
-  const pacer = new Pacer(pacerSettings(rps, request.pacer), { now, sleep: request.sleep });
+  const pacer = new Pacer(pacerSettings(rps, request.pacer), { now: clock, sleep: request.sleep });
   const retry: RetryBudget = { ...DEFAULT_RETRY_BUDGET, sleep: request.sleep, ...request.retry };
   const runId = randomUUID();
   const common = {
@@ -74,7 +76,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     runId,
     retry,
     signal: request.signal,
-    now,
+    now: clock,
     onProgress: request.onProgress,
   };
   try {

@@ -16,12 +16,16 @@ export function keyMode(apiKey: string): KeyMode | undefined {
   return match ? (match[1] as KeyMode) : undefined;
 }
 
-/** Masks a key as Stripe does in its messages: only the last four characters stay visible. */
+/**
+ * Masks a key as Stripe does in its messages: only the last four characters stay visible. A key
+ * too short to hide most of it behind the prefix (8 characters or fewer after it) is masked
+ * entirely, so the mask never repeats the whole value.
+ */
 export function maskKey(apiKey: string): string {
-  if (apiKey.length <= 4) return "*".repeat(apiKey.length);
   const prefix = /^(sk|rk)_(test|live)_/.exec(apiKey)?.[0] ?? "";
-  const hidden = Math.max(apiKey.length - prefix.length - 4, 0);
-  return `${prefix}${"*".repeat(hidden)}${apiKey.slice(-4)}`;
+  const rest = apiKey.slice(prefix.length);
+  const visible = rest.length > 8 ? 4 : 0;
+  return `${prefix}${"*".repeat(rest.length - visible)}${rest.slice(rest.length - visible)}`;
 }
 
 /** Replaces every occurrence of `secret` in `text` with its mask, so no message can carry it. */

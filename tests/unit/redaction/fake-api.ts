@@ -32,7 +32,8 @@ export function session(id: string, overrides: Partial<SessionRecord> = {}): Ses
 }
 
 function apiError(statusCode: number, code: string, message: string): Error {
-  const raw = { statusCode, code, message, type: statusCode === 429 ? "rate_limit_error" : statusCode >= 500 ? "api_error" : "invalid_request_error" };
+  const type: Stripe.RawErrorType = statusCode === 429 ? "rate_limit_error" : statusCode >= 500 ? "api_error" : "invalid_request_error";
+  const raw: Stripe.StripeRawError = { statusCode, code, message, type };
   if (statusCode === 429) return new Stripe.errors.StripeRateLimitError(raw);
   if (statusCode >= 500) return new Stripe.errors.StripeAPIError(raw);
   return new Stripe.errors.StripeInvalidRequestError(raw);

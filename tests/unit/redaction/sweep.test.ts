@@ -104,10 +104,11 @@ describe("sweep (engine over a fake API)", () => {
 
   it("re-reads and re-plans once after a 400 because the status moved", async () => {
     const sessions = [session("vs_moved", { created: OLD }), session("vs_now_processing", { created: OLD - 1 }), session("vs_twice", { created: OLD - 2 })];
+    let movedAttempts = 0;
     const api = new FakeApi(sessions, {
-      fault: (kind, id, attempt) => {
+      fault: (kind, id) => {
         if (kind !== "act") return undefined;
-        if (id === "vs_moved" && attempt === 1) return "conflict";
+        if (id === "vs_moved" && ++movedAttempts === 1) return "conflict";
         if (id === "vs_now_processing") {
           api.byId(id)!.status = "processing";
           return "conflict";
@@ -151,7 +152,7 @@ describe("sweep (engine over a fake API)", () => {
     expect(api.calls.some((c) => c.kind === "act")).toBe(false);
     const ok = await run(new FakeApi(zoo()), { maxSessions: 36 });
     expect(ok).toMatchObject({ matched: 36, redacted: 6 });
-    expect(ok.requests).toBe(2); // one page counted, one page swept
+    expect(ok.requests).toBe(8); // one page counted, one page swept, six writes
   });
 
   it("maxSessions: a dry run reports the overflow as the same guard error", async () => {
@@ -208,7 +209,9 @@ describe("sweep (engine over a fake API)", () => {
 
   it("a listing failure stops the run with a reason; what was queued is still handled", async () => {
     const sessions = Array.from({ length: 150 }, (_, i) => session(`vs_${i}`, { created: OLD - i }));
-    const api = new FakeApi(sessions, { fault: (kind, _id, attempt) => (kind === "list" && attempt >= 1 && api.calls.length > 1 ? "server_error" : undefined) });
+    const api: FakeApi = new FakeApi(sessions, {
+      fault: (kind): Fault | undefined => (kind === "list" && api.calls.length > 1 ? "server_error" : undefined),
+    });
     const report = await run(api, { retry: { transientAttempts: 2, sleep: async () => undefined } });
     expect(report.complete).toBe(false);
     expect(report.stoppedBecause).toMatch(/^listing failed: 500/);

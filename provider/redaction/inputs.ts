@@ -1,0 +1,101 @@
+/**
+ * BulkRedaction's args (DESIGN section 3) as a zod schema, and `checkBulkArgs`, the pure body of
+ * the provider's check(): field-named failures, never a throw for user input, and values Pulumi
+ * does not know yet (preview) skipped rather than reported.
+ */
+import { z } from "zod";
+import { RedactionFilter, UNBOUNDED_MESSAGE } from "./filter";
+import type { BulkAction as PlanAction } from "./plan";
+
+export const RUN_PHASES = ["create", "update", "destroy"] as const;
+export const RunPhase = z.enum(RUN_PHASES);
+export type RunPhase = z.infer<typeof RunPhase>;
+
+export const BulkAction = z.enum(["redact", "cancel"]);
+// Compile-time: the schema's actions are exactly the engine's.
+const sameActions: [z.infer<typeof BulkAction>, PlanAction] extends [PlanAction, z.infer<typeof BulkAction>] ? true : never = true;
+void sameActions;
+
+export const BulkRedactionArgs = z.strictObject({
+  filter: RedactionFilter,
+  action: BulkAction,
+  /** When the sweep runs; default create and update (teardown runs only when asked for). */
+  runOn: z.array(RunPhase).default(["create", "update"]),
+  dryRun: z.boolean().default(false),
+  maxSessions: z.number().int("must be a whole number").min(0).optional(),
+  requestsPerSecond: z.number().positive().max(10_000).optional(),
+  allowLivemode: z.boolean().default(false),
+  /** Any values; a change makes the next `up` run the sweep again (with runOn update). */
+  triggers: z.array(z.json()).optional(),
+  /** Set by the SDK: the resource's name, for log lines. Not an arg users pass. */
+  resourceName: z.string().optional(),
+});
+export type BulkRedactionArgs = z.output<typeof BulkRedactionArgs>;
+export type BulkRedactionArgsInput = z.input<typeof BulkRedactionArgs>;
+
+/** The input fields whose change is an update (everything but the log name). */
+export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "allowLivemode", "triggers"] as const;
+
+/** Pulumi's marker for a value not known yet (an output of a resource still to be created). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+function unknownOnPath(root: unknown, path: readonly PropertyKey[]): boolean {
+  let value: unknown = root;
+  for (const part of path) {
+    if (value === UNKNOWN) return true;
+    if (value === null || typeof value !== "object") return false;
+    value = (value as Record<PropertyKey, unknown>)[part];
+  }
+  return containsUnknown(value);
+}
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** The outputs the provider adds; present (as placeholders or values) next to the inputs. */
+export const OUTPUT_FIELDS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase"] as const;
+
+/**
+ * Inputs as Pulumi hands them over, without its own `__` keys (`__provider`), the outputs stored
+ * next to them in state, and unset values.
+ */
+export function userInputs(inputs: unknown): Record<string, unknown> {
+  if (inputs === null || typeof inputs !== "object") return {};
+  const outputs = new Set<string>(OUTPUT_FIELDS);
+  return Object.fromEntries(Object.entries(inputs).filter(([key, value]) => !key.startsWith("__") && !outputs.has(key) && value !== undefined));
+}
+
+export function checkBulkArgs(news: unknown): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const raw = userInputs(news);
+  const parsed = BulkRedactionArgs.safeParse(raw);
+  if (parsed.success) return { inputs: { ...raw, ...parsed.data }, failures: [] };
+  const failures: CheckFailure[] = [];
+  for (const issue of parsed.error.issues) {
+    if (unknownOnPath(raw, issue.path)) continue;
+    // The bounds rule looks at the whole filter: an unknown field may be the bound.
+    if (issue.message === UNBOUNDED_MESSAGE && containsUnknown(raw.filter)) continue;
+    const property = issue.path.map(String).join(".") || "args";
+    failures.push({ property, reason: issue.message });
+  }
+  return { inputs: raw, failures };
+}
+
+/** Parses args at create/update/delete time (check() has already reported problems field by field). */
+export function parseBulkArgs(inputs: unknown): BulkRedactionArgs {
+  const { failures } = checkBulkArgs(inputs);
+  const parsed = BulkRedactionArgs.safeParse(userInputs(inputs));
+  if (!parsed.success || failures.length > 0) {
+    const text = failures.map((f) => `${f.property}: ${f.reason}`).join("; ") || "invalid arguments";
+    throw new Error(`invalid BulkRedaction args: ${text}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,54 @@
+/**
+ * Human-readable progress and summary lines for a bulk run, shared by the Pulumi log and the CLI,
+ * and a throttle so a run over 100,000 sessions writes a line every few seconds, not per session.
+ */
+import type { SweepProgress, SweepReport } from "./report";
+
+const number = (n: number): string => n.toLocaleString("en-US");
+
+export function progressLine(p: SweepProgress): string {
+  const rate = p.elapsedMs > 0 ? (p.requests * 1000) / p.elapsedMs : 0;
+  const head = p.phase === "counting" ? `counting matches: listed ${number(p.listed)}, matched ${number(p.matched)}` : `listed ${number(p.listed)}, matched ${number(p.matched)}`;
+  const writes = p.phase === "counting" ? "" : `, redacted ${number(p.redacted)}, canceled ${number(p.canceled)}, skipped ${number(p.skipped)}, failed ${number(p.failed)}`;
+  const dry = p.wouldAct > 0 && p.phase !== "counting" ? `, would act on ${number(p.wouldAct)}` : "";
+  const limited = p.rateLimited > 0 ? `, ${number(p.rateLimited)} rate-limited` : "";
+  return `${head}${writes}${dry}; ${number(p.requests)} requests (${rate.toFixed(1)}/s, pacing at ${p.rate.toFixed(1)}/s${limited})`;
+}
+
+export function summaryLine(report: SweepReport): string {
+  const reasons = Object.entries(report.skippedByReason)
+    .map(([reason, count]) => `${reason} ${number(count ?? 0)}`)
+    .join(", ");
+  const acted = report.dryRun
+    ? `dry run: would ${report.action} ${number(report.wouldAct)}`
+    : report.action === "redact"
+      ? `redacted ${number(report.redacted)}`
+      : `canceled ${number(report.canceled)}`;
+  const parts = [
+    `matched ${number(report.matched)}`,
+    acted,
+    `skipped ${number(report.skipped)}${reasons ? ` (${reasons})` : ""}`,
+    `failed ${number(report.failed)}`,
+    `${number(report.requests)} requests, ${number(report.rateLimited)} rate-limited, ${(report.elapsedMs / 1000).toFixed(1)} s`,
+  ];
+  const stopped = report.complete ? "" : `; stopped early: ${report.stoppedBecause ?? "unknown reason"}`;
+  return parts.join("; ") + stopped;
+}
+
+/** Names the failed sessions (the first few) for an error message. */
+export function failureSummary(report: SweepReport, shown = 10): string {
+  const listed = report.failures.slice(0, shown).map((f) => `${f.id} (${f.message})`);
+  const more = report.failed - listed.length;
+  return `${report.failed} session(s) failed: ${listed.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+}
+
+/** Calls `emit` at most every `intervalMs` (plus whenever `force` is set). */
+export function throttle<T>(emit: (value: T) => void, intervalMs: number, clock: () => number = Date.now): (value: T, force?: boolean) => void {
+  let last = -Infinity;
+  return (value, force = false) => {
+    const now = clock();
+    if (!force && now - last < intervalMs) return;
+    last = now;
+    emit(value);
+  };
+}

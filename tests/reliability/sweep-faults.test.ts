@@ -1,0 +1,135 @@
+/**
+ * The sweep engine under injected faults (issue 6 item 1): 10% 500s, 5% resets, 5% lost
+ * responses, and bursts of 429s (the account's limit drops below the run's rate mid-run). The
+ * sweep handles every matching session exactly once and nothing else: checked against the
+ * emulator's dump before and after, and the report agrees with the dump.
+ */
+import type Stripe from "stripe";
+import { planSession, type BulkAction } from "../../provider/redaction/plan";
+import type { SessionOutcome } from "../../provider/redaction/report";
+import { runBulkRedaction } from "../../provider/redaction/run";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { LONG, report, SEED } from "./support";
+
+type Session = Stripe.Identity.VerificationSession;
+
+const SCALE = LONG ? 5 : 1;
+const FAULTS = { errorRate: 0.1, resetRate: 0.05, lostResponseRate: 0.05 };
+const DAY = 86_400;
+
+let emulator: TestEmulator;
+beforeAll(async () => {
+  emulator = await startTestEmulator({ seed: SEED, latencyMs: 2 });
+});
+afterAll(() => emulator.close());
+
+/** Sessions inside the filter (batch a, created a week ago) in every status, and decoys around them. */
+async function seedAccount(key: string): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  const old = { from: now - 10 * DAY, to: now - 3 * DAY };
+  const seed = (count: number, status: "requires_input" | "verified" | "canceled" | "processing", batch: string, created = old) =>
+    emulator.control.seed({ apiKey: key, count: count * SCALE, status, metadata: { batch }, created, clientReferenceIdPrefix: `${batch}_${status}_` });
+  await seed(60, "requires_input", "a");
+  await seed(30, "verified", "a");
+  await seed(10, "canceled", "a");
+  await seed(10, "processing", "a");
+  // Decoys: another batch in the same window, and batch a but too recent for the filter.
+  await seed(30, "requires_input", "b");
+  await seed(15, "verified", "b");
+  await seed(15, "requires_input", "a", { from: now - 3600, to: now - 60 });
+  // Redacted sessions (redaction empties their metadata, so they fall outside the filter): untouched.
+  const stripe = emulator.stripe(key);
+  const ids = (await emulator.control.sessions(key)).filter((s) => s.client_reference_id?.startsWith("a_verified_")).slice(0, 5 * SCALE);
+  for (const s of ids) await stripe.identity.verificationSessions.redact(s.id);
+}
+
+const FILTER = { metadata: { batch: "a" }, createdBefore: "1d" };
+
+function inFilter(s: Session, nowSeconds: number): boolean {
+  return s.metadata?.batch === "a" && s.created < nowSeconds - DAY;
+}
+
+async function runUnderFaults(action: BulkAction, key: string) {
+  const before = new Map((await emulator.control.sessions(key)).map((s) => [s.id, s]));
+  const outcomes: SessionOutcome[] = [];
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const run = await runBulkRedaction({
+    apiKey: key,
+    apiBase: emulator.url,
+    filter: FILTER,
+    action,
+    requestsPerSecond: 120,
+    timeoutMs: 5_000,
+    onSession: (outcome) => outcomes.push(outcome),
+  });
+  const after = new Map((await emulator.control.sessions(key)).map((s) => [s.id, s]));
+  return { key, before, after, outcomes, run, nowSeconds };
+}
+
+test(`sweep (redact and cancel, two accounts at once) under 500s, resets, lost responses and 429 bursts, seed ${SEED}`, async () => {
+  const violations: string[] = [];
+  const keys = [emulator.newKey(), emulator.newKey()];
+  for (const key of keys) await seedAccount(key);
+  await emulator.control.config({ faults: FAULTS, rateLimit: { test: 80, live: 80 }, seed: SEED });
+  // 429 bursts: the account limit drops well under the run's rate twice, then recovers.
+  const squeeze = [300, 900, 1500, 2100].map((at, i) =>
+    setTimeout(() => void emulator.control.config({ rateLimit: { test: i % 2 === 0 ? 15 : 80, live: 80 } }).catch(() => undefined), at),
+  );
+  let results;
+  try {
+    results = await Promise.all([runUnderFaults("redact", keys[0]), runUnderFaults("cancel", keys[1])]);
+  } finally {
+    squeeze.forEach(clearTimeout);
+  }
+  const stats = await emulator.control.stats();
+  await emulator.control.config({ faults: { errorRate: 0, resetRate: 0, lostResponseRate: 0 }, rateLimit: null });
+
+  const numbers: Record<string, number> = { faultsInjected: stats.faults, rateLimited: stats.rateLimited };
+  for (const { before, after, outcomes, run, nowSeconds } of results) {
+    const action = run.action;
+    // Exactly once: one outcome per matching session, none for anything else.
+    const seen = new Map<string, number>();
+    for (const o of outcomes) seen.set(o.id, (seen.get(o.id) ?? 0) + 1);
+    for (const [id, n] of seen) if (n > 1) violations.push(`${action}: ${id} handled ${n} times`);
+    let shouldAct = 0;
+    let acted = 0;
+    for (const [id, s] of before) {
+      const was = JSON.stringify(s);
+      const now = after.get(id);
+      if (!now) {
+        violations.push(`${action}: ${id} disappeared`);
+        continue;
+      }
+      if (!inFilter(s, nowSeconds)) {
+        if (seen.has(id)) violations.push(`${action}: ${id} is outside the filter but was handled`);
+        if (JSON.stringify(now) !== was) violations.push(`${action}: ${id} is outside the filter but changed`);
+        continue;
+      }
+      if (!seen.has(id)) violations.push(`${action}: ${id} matches but was never handled`);
+      const decision = planSession(action, s);
+      if (decision.kind === "skip") {
+        if (JSON.stringify(now) !== was) violations.push(`${action}: ${id} should be skipped (${decision.reason}) but changed`);
+        continue;
+      }
+      shouldAct++;
+      const done = action === "redact" ? now.redaction !== null : now.status === "canceled" && now.redaction === null;
+      if (done) acted++;
+      const outcome = outcomes.find((o) => o.id === id);
+      if (outcome?.result === (action === "redact" ? "redacted" : "canceled") && !done) violations.push(`${action}: ${id} reported done but is ${now.status}`);
+      if (outcome?.result === "failed" && done) violations.push(`${action}: ${id} reported failed but was done`);
+    }
+    // The report agrees with the dump.
+    const changed = [...after.values()].filter((s) => JSON.stringify(s) !== JSON.stringify(before.get(s.id))).length;
+    const done = action === "redact" ? run.redacted : run.canceled;
+    if (done !== acted || changed !== acted) violations.push(`${action}: report says ${done} ${action}ed, dump shows ${acted} done and ${changed} changed`);
+    if (run.matched !== [...before.values()].filter((s) => inFilter(s, nowSeconds)).length) violations.push(`${action}: report matched ${run.matched}`);
+    if (run.failed !== 0) violations.push(`${action}: ${run.failed} failed: ${JSON.stringify(run.failures.slice(0, 3))}`);
+    if (!run.complete) violations.push(`${action}: stopped early: ${run.stoppedBecause}`);
+    if (acted !== shouldAct) violations.push(`${action}: ${acted} of ${shouldAct} actionable sessions done`);
+    Object.assign(numbers, { [`${action}Matched`]: run.matched, [`${action}Done`]: done, [`${action}Skipped`]: run.skipped, [`${action}Requests`]: run.requests, [`${action}429s`]: run.rateLimited, [`${action}Ms`]: run.elapsedMs });
+  }
+  report("sweep-faults", { ...numbers, violations: violations.length });
+  expect(violations).toEqual([]);
+  expect(stats.faults).toBeGreaterThan(20);
+  expect(stats.rateLimited).toBeGreaterThan(0);
+});
