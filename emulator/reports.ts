@@ -33,6 +33,14 @@ export function createReport(
   return report;
 }
 
+/** A fresh report id, unused in every account (a re-applied seed repeats ids; see newSessionId). */
+function newReportId(state: EmulatorState): string {
+  for (;;) {
+    const id = `vr_${alnum(state.random.ids, 24)}`;
+    if (![...state.accounts.values()].some((account) => account.reports.get(id) !== undefined)) return id;
+  }
+}
+
 /** Builds a report without storing it (seeding stores a whole backdated batch at once). */
 export function buildReport(
   state: EmulatorState,
@@ -45,7 +53,7 @@ export function buildReport(
   const doc = session.options.document;
   const isIdNumber = session.type === "id_number";
   const report: ReportRecord = {
-    id: `vr_${alnum(state.random.ids, 24)}`,
+    id: newReportId(state),
     object: "identity.verification_report",
     seq: state.nextSeq(),
     created,

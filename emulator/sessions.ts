@@ -26,8 +26,15 @@ export function issueSecrets(state: EmulatorState, session: SessionRecord): void
   session.url = `https://verify.stripe.com/start/${mode}_${alnum(state.random.ids, 48)}`;
 }
 
+/**
+ * A fresh id. A `seed` applied again mid-run restarts the id stream, so an id can come round
+ * again: draw until it is unused (ids are global: the control API finds sessions by id alone).
+ */
 export function newSessionId(state: EmulatorState): string {
-  return `vs_${alnum(state.random.ids, 24)}`;
+  for (;;) {
+    const id = `vs_${alnum(state.random.ids, 24)}`;
+    if (!state.sessionOwners.has(id)) return id;
+  }
 }
 
 /** Applies metadata params to existing metadata: "" unsets a key; null (metadata="") unsets all. */

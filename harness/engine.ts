@@ -165,13 +165,11 @@ export class Engine {
       return { urn, id: old.id ?? "", object: entry.outputs };
     }
 
-    // replace
-    if (dbr) {
-      await this.deleteOne(old, "replace");
-    } else {
-      old.pendingDelete = true;
-    }
+    // replace: delete first only when asked; otherwise the old one waits for the end of the run
+    // (and stays as it is if the create fails).
+    if (dbr) await this.deleteOne(old, "replace");
     const created = await provider.create(ref, checked.inputs);
+    if (!dbr) old.pendingDelete = true;
     const entry = this.entry(urn, reg, { id: created.id, inputs, outputs: markSecret(created.outputs, outputSecrets) });
     this.registered.push(entry);
     step.id = created.id;

@@ -68,6 +68,8 @@ export class ProviderClient {
       env: { ...opts.env, PULUMI_NODEJS_PROJECT: opts.project, PULUMI_NODEJS_STACK: opts.stack },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    // Never leave the provider running when this process ends, however it ends.
+    process.once("exit", () => child.kill("SIGKILL"));
     const stderr: string[] = [];
     readline.createInterface({ input: child.stderr! }).on("line", (line) => {
       stderr.push(line);
@@ -195,8 +197,9 @@ export class ProviderClient {
     return new Promise((resolve, reject) => {
       this.client[method].call(this.client, req, (err, resp) => {
         // grpc-js prefixes "2 UNKNOWN: "; `details` is the provider's own message.
-        if (err) reject(new Error(err.details || err.message));
-        else resolve(resp);
+        // The provider writes its log lines (synchronously, to pipes) before it answers; one turn
+        // of the event loop lets them arrive while the step they belong to is still current.
+        setImmediate(() => setImmediate(() => (err ? reject(new Error(err.details || err.message)) : resolve(resp))));
       });
     });
   }

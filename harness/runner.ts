@@ -57,6 +57,8 @@ async function run(req: RunnerRequest): Promise<void> {
   const pulumiRequire: PulumiRequire = createRequire(path.join(pulumiDir, "package.json"));
 
   const store = new StateStore(req.stateFile, req.passphrase);
+  // A preview writes nothing, so it takes no lock.
+  if (req.operation !== "preview") store.lock();
   const state = store.load(req.project, req.stack);
   const log = (line: LogLine): void => void send({ kind: "log", line });
 
@@ -131,6 +133,10 @@ async function run(req: RunnerRequest): Promise<void> {
     },
   });
 }
+
+// The harness that started this runner is gone (killed, crashed): stop, as the engine would die
+// with the CLI. State was saved after every completed step.
+process.once("disconnect", () => process.exit(130));
 
 process.once("message", (req: RunnerRequest) => {
   run(req)

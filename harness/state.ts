@@ -77,6 +77,31 @@ export class StateStore {
     private readonly passphrase: string,
   ) {}
 
+  /**
+   * Takes the stack's lock (`<state>.lock`, holding this process's pid) for the whole operation, as
+   * Pulumi's backends lock a stack: two operations on one state would lose each other's steps. A
+   * lock left by a process that no longer runs (a killed run) is taken over.
+   */
+  lock(): void {
+    const file = `${this.file}.lock`;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(file, String(process.pid), { flag: "wx" });
+        process.once("exit", () => fs.rmSync(file, { force: true }));
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        const holder = Number(fs.readFileSync(file, "utf8"));
+        if (holder && holder !== process.pid && isRunning(holder)) {
+          throw new Error(`${this.file} is locked by another harness operation (pid ${holder}); wait for it, or remove ${file} if that process is not a harness run`);
+        }
+        fs.rmSync(file, { force: true });
+      }
+    }
+    throw new Error(`could not lock ${this.file}`);
+  }
+
   /** The stack's state, or an empty one when the file does not exist yet. */
   load(project: string, stack: string): StackState {
     if (!fs.existsSync(this.file)) return { version: 1, project, stack, resources: [], outputs: {} };
@@ -121,6 +146,22 @@ export class StateStore {
     const tmp = `${this.file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(out, null, 2) + "\n", { mode: 0o600 });
     fs.renameSync(tmp, this.file);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A killed runner whose parent died too can linger as a zombie until init reaps it: signal 0
+  // still "reaches" it, but it holds nothing.
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^\d+ \(.*\) [ZX] /.test(stat);
+  } catch {
+    return true;
   }
 }
 

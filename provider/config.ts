@@ -12,7 +12,11 @@ const integerText = z.union([z.number(), z.string().regex(/^\d+$/, "expected a w
 
 export const ProviderConfig = z.strictObject({
   apiKey: z.string().min(1).optional(),
-  apiBase: z.string().url("expected a URL such as http://127.0.0.1:12111").optional(),
+  apiBase: z
+    .string()
+    .url("expected a URL such as http://127.0.0.1:12111")
+    .refine((url) => /^https?:\/\//i.test(url), "expected an http or https URL such as http://127.0.0.1:12111")
+    .optional(),
   allowLivemode: booleanText.default(false),
   maxNetworkRetries: integerText.pipe(z.number().int().min(0).max(10)).default(3),
 });

@@ -12,3 +12,5 @@ export type {
   LastError,
   ReportSummary,
 } from "./types";
+export { BulkRedaction } from "./BulkRedaction";
+export type { BulkRedactionArgs, BulkRedactionFilterArgs, BulkRedactionAction, BulkRedactionPhase, BulkRedactionStatus } from "./BulkRedaction";

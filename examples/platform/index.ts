@@ -45,8 +45,8 @@ const audit = new VerificationSession("compliance-audit", {
   deletionPolicy: "retain",
 });
 
-// Housekeeping: test-mode sessions nobody finished in 30 days are redacted at create and on
-// every update of this resource.
+// Housekeeping: test-mode sessions nobody finished in 30 days are redacted at create, and again
+// whenever these args change (see examples/test-mode-cleanup for a sweep on every up).
 const staleCleanup = new BulkRedaction("stale-test-sessions", {
   filter: { status: ["requires_input"], createdBefore: config.get("staleAfter") ?? "30d" },
   action: "redact",
@@ -73,4 +73,4 @@ export const sessions = {
 export const onboardingUrl = onboarding.url;
 export const staleCleanupResult = { matched: staleCleanup.matched, redacted: staleCleanup.redacted };
 export const appSessionPrefix = appPrefix;
-export const teardownPolicy = teardown.id;
+export const teardownLastRun = teardown.lastRunAt;

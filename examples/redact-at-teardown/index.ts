@@ -18,7 +18,7 @@ const smokeTest = new VerificationSession("smoke-test", {
 
 // Nothing happens at create or update; at destroy, every session whose client_reference_id starts
 // with the app's prefix is redacted (verified ones included: that is the point).
-const policy = new BulkRedaction("redact-signup-sessions", {
+const redactionPolicy = new BulkRedaction("redact-signup-sessions", {
   filter: { clientReferenceIdPrefix: appPrefix },
   action: "redact",
   runOn: ["destroy"],
@@ -27,4 +27,4 @@ const policy = new BulkRedaction("redact-signup-sessions", {
 
 export const prefix = appPrefix;
 export const smokeTestId = smokeTest.id;
-export const policyId = policy.id;
+export const policy = { urn: redactionPolicy.urn, lastRunAt: redactionPolicy.lastRunAt };

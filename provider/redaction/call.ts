@@ -26,17 +26,7 @@ export interface CallContext {
   retry: RetryBudget;
 }
 
-/** Requests the SDK sent that no token paid for (its forced retry of a reset connection). */
-function chargeUnmetered(ctx: CallContext, debited: { count: number }): void {
-  const unpaid = ctx.api.counters().requests - ctx.pacer.issued - debited.count;
-  if (unpaid > 0) {
-    ctx.pacer.debit(unpaid);
-    debited.count += unpaid;
-  }
-}
-
 export function pacedCaller(ctx: CallContext): <T>(operation: () => Promise<T>) => Promise<T> {
-  const debited = { count: 0 };
   return async <T>(operation: () => Promise<T>): Promise<T> => {
     let transient = 0;
     let limited = 0;
@@ -52,7 +42,8 @@ export function pacedCaller(ctx: CallContext): <T>(operation: () => Promise<T>) 
           ctx.pacer.record(isRateLimited(error) ? "rate_limited" : errorFacts(error).statusCode !== undefined ? "admitted" : "no_response");
           throw error;
         } finally {
-          chargeUnmetered(ctx, debited);
+          // Requests the SDK sent on its own (its forced retry of a reset connection) count too.
+          ctx.pacer.reconcile(ctx.api.counters().requests);
         }
       },
       {

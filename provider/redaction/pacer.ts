@@ -31,7 +31,7 @@ export interface PacerSettings {
   probeAfterMs: number;
   /** Time between two upward steps. */
   probeIntervalMs: number;
-  /** Size of an upward step, as a fraction of targetRps. */
+  /** Size of an upward step, as a fraction of the current rate (slow near a limit just found). */
   probeStepFraction: number;
   /** Width of the admitted-rate window. */
   windowMs: number;
@@ -48,7 +48,7 @@ export function pacerSettings(targetRps: number, overrides: Partial<Omit<PacerSe
     decreaseCooldownMs: 250,
     probeAfterMs: 3_000,
     probeIntervalMs: 1_000,
-    probeStepFraction: 0.02,
+    probeStepFraction: 0.03,
     windowMs: 1_000,
     ...overrides,
   };
@@ -175,7 +175,7 @@ export function onAdmitted(state: RateState, settings: PacerSettings, now: numbe
   const counted = { ...state, admittedSinceDecrease: state.admittedSinceDecrease + 1 };
   if (state.rate >= settings.targetRps) return counted;
   if (now - state.lastRateLimitedAt < settings.probeAfterMs || now - state.lastProbeAt < settings.probeIntervalMs) return counted;
-  const step = Math.max(0.1, settings.targetRps * settings.probeStepFraction);
+  const step = Math.max(0.1, state.rate * settings.probeStepFraction);
   return { ...counted, rate: clampRate(state.rate + step, settings), lastProbeAt: now };
 }
 
@@ -207,6 +207,7 @@ export class Pacer {
   private readonly waiters: Array<() => void> = [];
   private pumping = false;
   private issuedCount = 0;
+  private debitedCount = 0;
 
   constructor(settings: PacerSettings, deps: PacerDeps = {}) {
     this.settings = settings;
@@ -241,7 +242,15 @@ export class Pacer {
    * so the account-wide rate stays right.
    */
   debit(count: number): void {
-    if (count > 0) this.bucket = takeToken(this.bucket, count);
+    if (count > 0) {
+      this.bucket = takeToken(this.bucket, count);
+      this.debitedCount += count;
+    }
+  }
+
+  /** Given how many requests have really been sent, charges those no token paid for yet. */
+  reconcile(sent: number): void {
+    this.debit(sent - this.issuedCount - this.debitedCount);
   }
 
   /** Feeds the response of a paced request back into the rate control. */

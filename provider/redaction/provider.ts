@@ -1,5 +1,190 @@
-// PLACEHOLDER: replaced by the BulkRedaction provider (issue 4).
+/**
+ * The BulkRedaction dynamic ResourceProvider. The resource is a record of runs: create, update and
+ * delete each run the sweep when `runOn` lists that phase, and store the counts of the last run.
+ * check() and diff() make no API calls; read() returns state as is (nothing to read back).
+ *
+ * Failures are errors that name the failed sessions. A failed create or update records nothing
+ * new, so the next `up` runs again and finishes the rest (done sessions are skipped); a failed
+ * teardown run throws from delete, which leaves the resource in state for a later `destroy`.
+ */
+import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-export function createBulkRedactionProvider(): pulumi.dynamic.ResourceProvider {
-  throw new Error("BulkRedaction provider not implemented yet");
+import { resolveConfig, requireApiKey, type ConfigSource, type ProviderConfig } from "../config";
+import { IdentityError } from "../errors";
+import { redactSecret } from "../stripe/keys";
+import { checkBulkArgs, DIFFED_FIELDS, parseBulkArgs, userInputs, type BulkRedactionArgs, type RunPhase } from "./inputs";
+import { failureSummary, progressLine, summaryLine, throttle } from "./progress";
+import type { SweepReport } from "./report";
+import { runBulkRedaction, type BulkRunRequest } from "./run";
+
+export interface BulkLogger {
+  info(message: string, ephemeral?: boolean): void;
+  warn(message: string): void;
+}
+
+export interface BulkRedactionProviderDeps {
+  /** Default: Pulumi's log (progress lines ephemeral). */
+  logger?: BulkLogger;
+  env?: NodeJS.ProcessEnv;
+  /** Tests: extra run settings (fast retries, a clock). */
+  runOverrides?: Partial<BulkRunRequest>;
+  /** Milliseconds between progress lines. */
+  progressIntervalMs?: number;
+}
+
+/** What the resource stores after a run (plus its args). */
+export interface BulkRedactionOutputs {
+  matched: number;
+  redacted: number;
+  canceled: number;
+  wouldAct: number;
+  skipped: number;
+  skippedByReason: Record<string, number>;
+  failed: number;
+  lastRunAt: string | null;
+  lastRunPhase: RunPhase | null;
+}
+
+const NO_RUN: BulkRedactionOutputs = {
+  matched: 0,
+  redacted: 0,
+  canceled: 0,
+  wouldAct: 0,
+  skipped: 0,
+  skippedByReason: {},
+  failed: 0,
+  lastRunAt: null,
+  lastRunPhase: null,
+};
+
+function pulumiLogger(): BulkLogger {
+  // Resolved at call time, inside the dynamic-provider process.
+  const log = () => (require("@pulumi/pulumi") as typeof pulumi).log;
+  // A log line that cannot reach the engine must not fail the run.
+  const ignore = (): undefined => undefined;
+  return {
+    info: (message, ephemeral = false) => void log().info(message, undefined, undefined, ephemeral).catch(ignore),
+    warn: (message) => void log().warn(message).catch(ignore),
+  };
+}
+
+/** Stable text for comparing inputs: key order does not matter. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+function previousOutputs(state: Record<string, unknown>): BulkRedactionOutputs {
+  const pick = <K extends keyof BulkRedactionOutputs>(key: K): BulkRedactionOutputs[K] =>
+    (state[key] as BulkRedactionOutputs[K] | undefined) ?? NO_RUN[key];
+  return {
+    matched: pick("matched"),
+    redacted: pick("redacted"),
+    canceled: pick("canceled"),
+    wouldAct: pick("wouldAct"),
+    skipped: pick("skipped"),
+    skippedByReason: pick("skippedByReason"),
+    failed: pick("failed"),
+    lastRunAt: pick("lastRunAt"),
+    lastRunPhase: pick("lastRunPhase"),
+  };
+}
+
+export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
+  private config: ProviderConfig | undefined;
+  private readonly log: BulkLogger;
+
+  constructor(private readonly deps: BulkRedactionProviderDeps = {}) {
+    this.log = deps.logger ?? pulumiLogger();
+  }
+
+  configure = async (req: { config: ConfigSource }): Promise<void> => {
+    this.config = resolveConfig(req.config, this.deps.env);
+  };
+
+  check = async (_olds: unknown, news: unknown): Promise<pulumi.dynamic.CheckResult> => {
+    const { inputs, failures } = checkBulkArgs(news);
+    return failures.length > 0 ? { inputs: userInputs(news), failures } : { inputs };
+  };
+
+  diff = async (_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> => {
+    const changed = DIFFED_FIELDS.filter((field) => canonical(olds[field]) !== canonical(news[field]));
+    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+  };
+
+  create = async (inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> => {
+    const args = parseBulkArgs(inputs);
+    const id = `bulkredaction-${randomUUID()}`;
+    const outputs = args.runOn.includes("create") ? await this.run(args, "create") : NO_RUN;
+    return { id, outs: { ...args, ...outputs } };
+  };
+
+  update = async (_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> => {
+    const args = parseBulkArgs(news);
+    const outputs = args.runOn.includes("update") ? await this.run(args, "update") : previousOutputs(olds);
+    return { outs: { ...args, ...outputs } };
+  };
+
+  delete = async (_id: string, props: Record<string, unknown>): Promise<void> => {
+    const args = parseBulkArgs(Object.fromEntries([...DIFFED_FIELDS, "resourceName"].map((field) => [field, props[field]])));
+    if (args.runOn.includes("destroy")) await this.run(args, "destroy");
+  };
+
+  read = async (id: string, props?: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> => ({ id, props: props ?? {} });
+
+  /** Runs the sweep for one phase; throws (naming failed ids) unless every matched session was handled. */
+  private async run(args: BulkRedactionArgs, phase: RunPhase): Promise<BulkRedactionOutputs> {
+    const config = this.config ?? resolveConfig(undefined, this.deps.env);
+    const apiKey = requireApiKey(config);
+    const label = `BulkRedaction ${args.resourceName ?? ""} (${phase}${args.dryRun ? ", dry run" : ""})`.replace("  ", " ");
+    const progress = throttle((line: string) => this.log.info(`${label}: ${line}`, true), this.deps.progressIntervalMs ?? 2_000);
+    this.log.info(`${label}: ${args.action} sessions matching ${JSON.stringify(args.filter)}`, true);
+    let report: SweepReport;
+    try {
+      report = await runBulkRedaction({
+        apiKey,
+        apiBase: config.apiBase,
+        allowLivemode: args.allowLivemode || config.allowLivemode,
+        filter: args.filter,
+        action: args.action,
+        dryRun: args.dryRun,
+        maxSessions: args.maxSessions,
+        requestsPerSecond: args.requestsPerSecond,
+        onProgress: (p) => progress(progressLine(p)),
+        ...this.deps.runOverrides,
+      });
+    } catch (error) {
+      // Messages pass through redactSecret: no API error text may carry the key into the engine's log.
+      const message = redactSecret(error instanceof Error ? error.message : String(error), apiKey);
+      throw new IdentityError(`${label}: ${message}`, { code: error instanceof IdentityError ? error.code : undefined });
+    }
+    this.log.info(`${label}: ${summaryLine(report)}`);
+    if (report.failed > 0) {
+      const retry = phase === "destroy" ? "pulumi destroy" : "pulumi up";
+      const text = `${label}: ${failureSummary(report)}. ${summaryLine(report)}. Run ${retry} again to retry them: done sessions are skipped.`;
+      throw new IdentityError(redactSecret(text, apiKey));
+    }
+    if (!report.complete) {
+      throw new IdentityError(redactSecret(`${label}: the run stopped early (${report.stoppedBecause}); ${summaryLine(report)}. Run again to finish.`, apiKey));
+    }
+    return {
+      matched: report.matched,
+      redacted: report.redacted,
+      canceled: report.canceled,
+      wouldAct: report.wouldAct,
+      skipped: report.skipped,
+      skippedByReason: report.skippedByReason as Record<string, number>,
+      failed: report.failed,
+      lastRunAt: new Date().toISOString(),
+      lastRunPhase: phase,
+    };
+  }
+}
+
+export function createBulkRedactionProvider(deps?: BulkRedactionProviderDeps): pulumi.dynamic.ResourceProvider {
+  return new BulkRedactionProvider(deps);
 }

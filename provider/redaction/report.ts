@@ -38,6 +38,8 @@ export interface SweepProgress extends SweepCounts {
   /** The pacer's current requests per second. */
   rate: number;
   listingDone: boolean;
+  /** Sessions inside the filter that the lister has handed on and the workers have not finished. */
+  pending: number;
 }
 
 export interface SweepReport extends SweepCounts {
@@ -50,6 +52,8 @@ export interface SweepReport extends SweepCounts {
   /** False when the run stopped early (aborted, listing failed, guard tripped mid-run). */
   complete: boolean;
   stoppedBecause?: string;
+  /** The HTTP status of the error that stopped the listing, if any (401: a bad key). */
+  stoppedStatusCode?: number;
 }
 
 /** Keeps the report bounded however many sessions fail. */

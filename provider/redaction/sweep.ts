@@ -9,6 +9,7 @@
  * what has not been started and lets started sessions finish, so every count in the report is
  * exact and a rerun picks up the rest (done sessions are skipped by the plan).
  */
+import { errorFacts } from "../stripe/errors";
 import type { SessionRecord, SweepApi } from "./api";
 import { pacedCaller, DEFAULT_RETRY_BUDGET, type RetryBudget } from "./call";
 import type { CompiledFilter } from "./filter";
@@ -18,6 +19,9 @@ import type { Pacer } from "./pacer";
 import type { BulkAction } from "./plan";
 import { BoundedQueue } from "./queue";
 import { Tally, type SessionOutcome, type SweepPhase, type SweepProgress, type SweepReport } from "./report";
+
+/** More workers than this never helps against an API rate limit. */
+export const MAX_WORKERS = 1000;
 
 export interface SweepOptions {
   api: SweepApi;
@@ -52,6 +56,8 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
   const call = pacedCaller({ api, pacer, retry: options.retry ?? DEFAULT_RETRY_BUDGET });
   let stoppedBecause: string | undefined;
   let listingDone = false;
+  let offered = 0;
+  let stoppedStatusCode: number | undefined;
 
   /** `drop`: discard what is queued (abort, guard) rather than let workers drain it (listing failed). */
   const stop = (reason: string, drop: boolean): void => {
@@ -63,13 +69,24 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
+  // A callback that throws (a log that cannot be written) must not abandon a run half done.
+  const safely = (callback: () => void): void => {
+    try {
+      callback();
+    } catch {
+      // reporting only: the run goes on
+    }
+  };
   const progress = (): void => {
     if (!options.onProgress) return;
     const counters = api.counters();
     tally.counts.requests = counters.requests - baseline.requests;
     tally.counts.rateLimited = counters.rateLimited - baseline.rateLimited;
     tally.counts.elapsedMs = now() - started;
-    options.onProgress({ ...tally.counts, phase: options.phase ?? "sweeping", rate: pacer.rate, listingDone });
+    const c = tally.counts;
+    const pending = Math.max(0, offered - (c.redacted + c.canceled + c.wouldAct + c.skipped + c.failed));
+    const snapshot = { ...c, phase: options.phase ?? "sweeping", rate: pacer.rate, listingDone, pending };
+    safely(() => options.onProgress?.(snapshot));
   };
 
   const lister = listMatching({
@@ -77,8 +94,8 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     filter,
     call,
     offer: async (session) => {
-      if (stoppedBecause === undefined) await queue.push(session);
       // A false push means the run is stopping; the lister sees it through `stopping`.
+      if (stoppedBecause === undefined && (await queue.push(session))) offered++;
     },
     stopping: () => stoppedBecause !== undefined,
     onPage: (listed) => {
@@ -90,7 +107,10 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       listingDone = true;
       queue.close();
     },
-    (error: unknown) => stop(`listing failed: ${describeError(error)}`, false),
+    (error: unknown) => {
+      stoppedStatusCode = errorFacts(error).statusCode;
+      stop(`listing failed: ${describeError(error)}`, false);
+    },
   );
 
   const handleContext = {
@@ -119,13 +139,14 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
         outcome = { id: session.id, result: "failed", message: describeError(error) };
       }
       tally.record(outcome);
-      options.onSession?.(outcome);
+      safely(() => options.onSession?.(outcome));
       progress();
     }
   };
 
   try {
-    const workers = Array.from({ length: Math.max(1, options.concurrency) }, worker);
+    // Bounded whatever the caller asks: each worker is a promise chain, and more never helps.
+    const workers = Array.from({ length: Math.max(1, Math.min(MAX_WORKERS, Math.floor(options.concurrency) || 1)) }, worker);
     await Promise.all([lister, ...workers]);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
@@ -135,5 +156,6 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
   tally.counts.rateLimited = counters.rateLimited - baseline.rateLimited;
   tally.counts.elapsedMs = now() - started;
   progress();
-  return tally.report(action, dryRun, stoppedBecause);
+  const report = tally.report(action, dryRun, stoppedBecause);
+  return stoppedStatusCode !== undefined ? { ...report, stoppedStatusCode } : report;
 }

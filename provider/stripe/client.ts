@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import { z } from "zod";
+import { UserInputError } from "../errors";
 
 /** The API version this package is built and tested against (the one `stripe` 23.x pins). */
 export const STRIPE_API_VERSION = "2026-10-28.endive";
@@ -23,7 +24,7 @@ export function parseApiBase(apiBase: string): ApiBase {
   const url = new URL(apiBase);
   const protocol = url.protocol.replace(":", "");
   if (protocol !== "http" && protocol !== "https") {
-    throw new Error(`apiBase: expected an http or https URL, got "${apiBase}"`);
+    throw new UserInputError(`apiBase: expected an http or https URL, got "${apiBase}"`);
   }
   const port = url.port ? Number(url.port) : protocol === "https" ? 443 : 80;
   return { protocol, host: url.hostname, port };
@@ -38,7 +39,7 @@ export function createStripeClient(options: ClientOptions): Stripe {
   const parsed = ClientOptions.safeParse(options);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${issue.path.join(".") || "options"}: ${issue.message}`);
+    throw new UserInputError(`${issue.path.join(".") || "options"}: ${issue.message}`);
   }
   const { apiKey, apiBase, maxNetworkRetries, timeoutMs } = parsed.data;
   const config: Stripe.StripeConfig = {

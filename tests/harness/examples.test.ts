@@ -55,6 +55,10 @@ test("npm install with the example's .npmrc installs a packed copy, not a symlin
   expect(fs.lstatSync(installed).isSymbolicLink()).toBe(false);
   expect(fs.existsSync(path.join(installed, "dist", "provider", "entry.js"))).toBe(true);
   for (const name of EXAMPLES) expect(fs.readFileSync(path.join(REPO, "examples", name, ".npmrc"), "utf8")).toMatch(/^install-links=true$/m);
+  // What a user imports to test their own program.
+  const testing = require.resolve("pulumi-stripe-identity/testing", { paths: [dirs.platform] });
+  expect(testing).toBe(path.join(installed, "dist", "harness", "index.js"));
+  expect(fs.existsSync(path.join(installed, "dist", "harness", "runner.js"))).toBe(true);
 });
 
 test("each example type-checks against the installed package's published types", () => {
@@ -92,6 +96,20 @@ test("platform: up creates the sessions and sweeps stale ones; destroy applies e
   for (const id of stale.ids) expect(redacted(live.get(id)!)).toBe(true);
   for (const id of [...app.ids, ...other.ids]) expect(redacted(live.get(id)!)).toBe(false);
 
+  // A no-op preview makes no API call, for the bulk policies as for the sessions.
+  const before = Object.values((await emulator.control.stats()).requests).reduce((a, b) => a + b, 0);
+  const preview = await (await open("platform", key)).preview();
+  expect(preview.steps.filter((s) => s.op !== "same")).toEqual([]);
+  expect(Object.values((await emulator.control.stats()).requests).reduce((a, b) => a + b, 0)).toBe(before);
+
+  // The installed package's serialized providers are the few-line shim, not the module by value.
+  const stateText = fs.readFileSync(up.stateFile, "utf8");
+  expect(stateText).not.toContain(key);
+  const state = JSON.parse(stateText) as { resources: { custom: boolean; type: string; outputs: { __provider?: string } }[] };
+  const custom = state.resources.filter((r) => r.custom);
+  expect(custom.map((r) => r.type.split(":").pop()).sort()).toEqual(["BulkRedactionRun", "BulkRedactionRun", "VerificationSession", "VerificationSession", "VerificationSession"]);
+  for (const r of custom) expect(Buffer.byteLength(r.outputs.__provider ?? "x".repeat(4096))).toBeLessThan(3 * 1024);
+
   const destroy = await (await open("platform", key)).destroy();
   oneCopy(destroy);
   live = new Map((await emulator.control.sessions(key)).map((s) => [s.id, s]));
@@ -113,6 +131,12 @@ test("test-mode-cleanup: every up sweeps sessions older than the cut-off", async
   const live = new Map((await emulator.control.sessions(key)).map((s) => [s.id, s]));
   for (const id of old.ids) expect(redacted(live.get(id)!)).toBe(true);
   for (const id of recent.ids) expect(redacted(live.get(id)!)).toBe(false);
+  // The next up is an update (its trigger changed) and sweeps again.
+  const later = await emulator.control.seed({ apiKey: key, count: 2, created: { from: now - 20 * DAY, to: now - 9 * DAY } });
+  const again = await (await open("test-mode-cleanup", key)).up();
+  expect(again.steps.find((s) => s.type.endsWith("BulkRedactionRun"))?.op).toBe("update");
+  expect(again.outputs.redacted).toBe(2);
+  for (const s of await emulator.control.sessions(key)) if (later.ids.includes(s.id)) expect(redacted(s)).toBe(true);
   await (await open("test-mode-cleanup", key)).destroy();
   for (const id of recent.ids) expect(redacted((await emulator.control.sessions(key)).find((s) => s.id === id)!)).toBe(false);
 });

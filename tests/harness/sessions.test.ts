@@ -82,8 +82,10 @@ test("update in place keeps the session", async () => {
   expect((await sessions()).get(ids(first).onboarding)?.metadata?.tier).toBe("gold");
 });
 
+let latest: Summary;
+
 test("a create-only change replaces: new session created, the old one canceled by its policy", async () => {
-  const up = await (await open({ "harness-sessions:tier": "gold", "harness-sessions:ref": "user_1b" })).up();
+  const up = (latest = await (await open({ "harness-sessions:tier": "gold", "harness-sessions:ref": "user_1b" })).up());
   expect(step(up, "onboarding")).toMatchObject({ op: "replace", replaces: ["clientReferenceId"] });
   const live = await sessions();
   expect(live.get(ids(first).onboarding)?.status).toBe("canceled");
@@ -93,14 +95,14 @@ test("a create-only change replaces: new session created, the old one canceled b
 const current = { "harness-sessions:tier": "gold", "harness-sessions:ref": "user_1b" };
 
 test("refresh sees out-of-band status changes; the next up recreates the canceled one", async () => {
-  const before = ids(await (await open(current)).preview());
+  const before = ids(latest);
   await emulator.control.transition(before.onboarding, "processing");
   await emulator.control.transition(before.onboarding, "verified");
   await emulator.stripe(key).identity.verificationSessions.cancel(before.kyc);
   const refresh = await (await open(current)).refresh();
   expect(step(refresh, "onboarding")).toMatchObject({ op: "read", changedKeys: expect.arrayContaining(["status"]) });
   expect(step(refresh, "kyc")).toMatchObject({ op: "read", changedKeys: expect.arrayContaining(["status"]) });
-  const up = await (await open(current)).up();
+  const up = (latest = await (await open(current)).up());
   expect(step(up, "kyc")?.op).toBe("replace");
   expect(step(up, "onboarding")?.op).toBe("same");
   expect(up.outputs.statuses).toEqual({ onboarding: "verified", kyc: "requires_input" });
@@ -116,7 +118,7 @@ test("bad program: an invalid arg fails preview naming the field; nothing is cre
 });
 
 test("destroy from a copy at another path applies each deletion policy", async () => {
-  const state = ids(await (await open(current)).preview());
+  const state = ids(latest);
   // Move program and state elsewhere; the original folder disappears.
   const moved = path.join(ws.root, "moved", "sessions");
   fs.mkdirSync(path.dirname(moved), { recursive: true });

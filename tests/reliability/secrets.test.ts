@@ -6,11 +6,20 @@
  * logs, the CLI's stdout/stderr and the harness state file. A mode mismatch never removes a
  * resource from state.
  */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { inspect } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { ModeMismatchError } from "../../provider/errors";
+import { LivemodeRefusedError } from "../../provider/redaction/guards";
+import { createBulkRedactionProvider } from "../../provider/redaction/provider";
+import { runBulkRedaction } from "../../provider/redaction/run";
 import { createSessionProvider } from "../../provider/session/provider";
 import { VerificationSession } from "../../sdk/VerificationSession";
+// The built harness (as crash.test.ts uses its CLI): its runner starts as plain JS, much faster.
+import { Harness, HarnessError, type Summary } from "../../dist/harness";
+import { linkedWorkspace } from "../harness/workspace";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { attempt, CLIENT_SECRET, findSecret, report, unclearError } from "./support";
 
@@ -133,7 +142,7 @@ test("provider lifecycle and deliberate errors: no key or client secret anywhere
   report("secrets/provider", { artifacts: artifacts.length, emulatorLogLines: emulatorLog.length, leaks: 0 });
 });
 
-test("a malformed key, a wrong key and a bad apiBase fail with messages that never carry the key", async () => {
+test("malformed keys and bad apiBase values fail with typed errors that never carry the key", async () => {
   const malformed = ["sk_test_has spaces and more secret", "not-a-stripe-key-but-secret-123456", "sk_test_" + "z".repeat(300), "sk_test_ab#d"];
   for (const key of malformed) {
     const { provider } = bind(key);
@@ -150,13 +159,15 @@ test("a malformed key, a wrong key and a bad apiBase fail with messages that nev
       }
     }
   }
-  // A config error names the field, not the value.
-  const bad = bind(emulator.newKey(), { STRIPE_API_BASE: "notaurl-secret-sk_test_" });
-  const outcome = await attempt(() => bad.provider.create({ type: "document" }));
-  expect(outcome.ok).toBe(false);
-  if (!outcome.ok) {
-    keepError("bad apiBase", outcome.error);
-    expect(String((outcome.error as Error).message)).toMatch(/apiBase/);
+  // A config error names the field.
+  for (const apiBase of ["notaurl-secret-sk_test_", "ftp://127.0.0.1:1", "file:///etc/passwd"]) {
+    const bad = bind(emulator.newKey(), { STRIPE_API_BASE: apiBase });
+    const outcome = await attempt(() => bad.provider.create({ type: "document" }));
+    expect(outcome.ok).toBe(false);
+    if (!outcome.ok) {
+      keepError(`apiBase ${apiBase}`, outcome.error);
+      expect(String((outcome.error as Error).message)).toMatch(/apiBase/);
+    }
   }
   expect(leaks()).toEqual([]);
 });
@@ -228,5 +239,153 @@ test("__provider: the serialized text carries no key although the key is in conf
     if (saved === undefined) delete process.env.STRIPE_API_KEY;
     else process.env.STRIPE_API_KEY = saved;
   }
+  expect(leaks()).toEqual([]);
+});
+
+test("harness lifecycle with failures on purpose: summaries, logs, errors and the state file carry no key or client secret; a mode mismatch keeps the resources", async () => {
+  const ws = linkedWorkspace("reliability-secrets-");
+  try {
+    const programDir = ws.add("fleet", path.join(__dirname, "fixtures", "fleet"));
+    const key = emulator.newKey();
+    const liveKey = emulator.newKey("live");
+    secrets.push(key, liveKey);
+    const open = (apiKey: string, config: Record<string, string> = {}) =>
+      Harness.open({
+        programDir,
+        stack: "dev",
+        config: { "stripe-identity:apiBase": emulator.url, "reliability-fleet:count": "3", "reliability-fleet:policy": "redact", ...config },
+        secrets: { "stripe-identity:apiKey": apiKey },
+      });
+    const run = async (name: string, harness: Promise<Harness>, op: "up" | "refresh" | "destroy"): Promise<Summary> => {
+      try {
+        const summary = await (await harness)[op]();
+        keep(`harness ${name}`, summary);
+        return summary;
+      } catch (error) {
+        if (!(error instanceof HarnessError)) throw error;
+        keep(`harness ${name} (failed)`, error.summary);
+        keep(`harness ${name} error`, `${error.message}\n${error.stack}`);
+        return error.summary;
+      }
+    };
+    const up = await run("up", open(key), "up");
+    expect(up.ok).toBe(true);
+    const ids = up.outputs.ids as string[];
+
+    const bad = await run("up with bad args", open(key, { "reliability-fleet:bad": "true" }), "up");
+    expect(bad.ok).toBe(false);
+    expect(bad.error).toMatch(/type/);
+    // A live key against test-mode state: destroy fails (mode mismatch), and nothing leaves the state.
+    const mismatch = await run("destroy with a live key", open(liveKey), "destroy");
+    expect(mismatch).toMatchObject({ ok: false, error: expect.stringMatching(/test mode.*live-mode key/) });
+    const stateFile = (await open(key)).stateFile;
+    const stateIds = (JSON.parse(fs.readFileSync(stateFile, "utf8")) as { resources: { id?: string }[] }).resources.map((r) => r.id).filter(Boolean);
+    expect(stateIds.sort()).toEqual([...ids].sort());
+    expect((await emulator.control.sessions(key)).every((s) => s.status === "requires_input" && s.redaction === null)).toBe(true);
+
+    expect(await run("destroy", open(key), "destroy")).toMatchObject({ ok: true });
+    expect((await emulator.control.sessions(key)).every((s) => s.redaction !== null)).toBe(true);
+    keep("harness state file", fs.readFileSync(stateFile, "utf8"));
+    expect(leaks()).toEqual([]);
+  } finally {
+    ws.remove();
+  }
+});
+
+const SWEEP_CLI = path.resolve(__dirname, "..", "..", "dist", "cli", "bin.js");
+
+/** Async: the emulator runs in this process, so a synchronous spawn would starve it. */
+async function sweepCli(args: string[], env: Record<string, string>): Promise<{ status: number | null; out: string }> {
+  const child = spawn(process.execPath, [SWEEP_CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+  const status = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  keep(`sweep ${args.join(" ")}: stdout`, stdout);
+  keep(`sweep ${args.join(" ")}: stderr`, stderr);
+  return { status, out: stdout + stderr };
+}
+
+test("sweep CLI, with --json and without, errors on purpose: no key or client secret in its output; live keys refused unless allowed", async () => {
+  if (!fs.existsSync(SWEEP_CLI)) throw new Error("dist/cli/bin.js is missing: run `npm run build` first");
+  const key = emulator.newKey();
+  const liveKey = emulator.newKey("live");
+  const malformed = "sk_test_malformed key 0123456789";
+  secrets.push(key, liveKey, malformed);
+  const old = { from: 1_700_000_000, to: 1_700_100_000 };
+  for (const k of [key, liveKey]) {
+    // requires_input sessions carry client secrets: the CLI must never print them.
+    await emulator.control.seed({ apiKey: k, count: 30, created: old, metadata: { batch: "s" }, clientReferenceIdPrefix: "s_" });
+    await emulator.control.seed({ apiKey: k, count: 10, created: old, status: "verified", metadata: { batch: "s" } });
+  }
+  const base = ["--metadata", "batch=s", "--api-base", emulator.url];
+  const env = { STRIPE_API_KEY: key };
+
+  expect((await sweepCli([...base], env)).status).toBe(0); // the plan
+  expect((await sweepCli([...base, "--dry-run", "--json"], env)).status).toBe(0);
+  expect((await sweepCli([...base, "--exclude-ids", "no/such/file.txt", "--yes"], env)).status).toBe(2);
+  expect((await sweepCli([...base, "--exclude-ids", "vs_nope,,vs_x", "--yes"], env)).status).toBe(2);
+  expect((await sweepCli(["--status", "verified", "--yes", "--api-base", emulator.url], env)).status).toBe(2); // unbounded
+  expect((await sweepCli([...base, "--yes", "--json"], { STRIPE_API_KEY: malformed })).status).toBe(2);
+  expect((await sweepCli([...base, "--yes"], { STRIPE_API_KEY: malformed })).status).toBe(2);
+  expect((await sweepCli([...base, "--yes"], {})).status).toBe(2); // no key
+  expect((await sweepCli([...base, "--yes", "--client-reference-id-prefix", "s_1", "--action", "cancel"], env)).status).toBe(0);
+  const done = await sweepCli([...base, "--yes", "--json"], env);
+  expect(done.status).toBe(0);
+  expect((await emulator.control.sessions(key)).every((s) => s.redaction !== null || s.status === "canceled")).toBe(true);
+
+  // Live keys: refused (exit 2, nothing touched) unless --allow-livemode or the environment allows it.
+  const liveBefore = JSON.stringify(await emulator.control.sessions(liveKey));
+  for (const args of [[...base, "--yes"], [...base, "--yes", "--json"], [...base, "--dry-run"]]) {
+    const refused = await sweepCli(args, { STRIPE_API_KEY: liveKey });
+    expect({ args, status: refused.status }).toEqual({ args, status: 2 });
+    expect(refused.out).toMatch(/live/);
+  }
+  expect((await sweepCli([...base, "--yes"], { STRIPE_API_KEY: liveKey, STRIPE_IDENTITY_ALLOW_LIVEMODE: "false" })).status).toBe(2);
+  expect(JSON.stringify(await emulator.control.sessions(liveKey))).toBe(liveBefore);
+  expect((await sweepCli([...base, "--yes", "--json", "--client-reference-id-prefix", "s_2", "--allow-livemode"], { STRIPE_API_KEY: liveKey })).status).toBe(0);
+  expect((await sweepCli([...base, "--yes", "--json"], { STRIPE_API_KEY: liveKey, STRIPE_IDENTITY_ALLOW_LIVEMODE: "true" })).status).toBe(0);
+  expect((await emulator.control.sessions(liveKey)).filter((s) => s.redaction === null && s.status !== "canceled")).toEqual([]);
+
+  expect(leaks()).toEqual([]);
+});
+
+test("bulk engine: a live key is refused before any request unless allowLivemode; the refusal names the switch, not the key", async () => {
+  const liveKey = emulator.newKey("live");
+  secrets.push(liveKey);
+  await emulator.control.seed({ apiKey: liveKey, count: 5, created: { from: 1_700_000_000, to: 1_700_000_100 } });
+  const before = await emulator.control.stats();
+  for (const key of [liveKey, liveKey.replace("sk_live_", "rk_live_")]) {
+    const refused = await attempt(() => runBulkRedaction({ apiKey: key, apiBase: emulator.url, filter: { createdBefore: "1d" }, action: "redact" }));
+    expect(refused).toMatchObject({ ok: false, error: expect.any(LivemodeRefusedError) });
+    if (!refused.ok) keepError("bulk run with a live key", refused.error);
+  }
+  const after = await emulator.control.stats();
+  expect(Object.values(after.requests).reduce((a, b) => a + b, 0)).toBe(Object.values(before.requests).reduce((a, b) => a + b, 0));
+  // The BulkRedaction resource: create, update and a teardown delete all refuse; the delete
+  // throws, so the resource stays in state.
+  const logs: string[] = [];
+  const bulk = (env: Record<string, string>) =>
+    createBulkRedactionProvider({ env: { STRIPE_API_KEY: liveKey, STRIPE_API_BASE: emulator.url, ...env }, logger: { info: (m) => logs.push(m), warn: (m) => logs.push(m) } }) as Required<pulumi.dynamic.ResourceProvider>;
+  const args = { filter: { createdBefore: "1d" }, action: "redact", runOn: ["create", "update", "destroy"] };
+  const checked = (await bulk({}).check({}, args)).inputs;
+  for (const [name, call] of [
+    ["create", () => bulk({}).create(checked)],
+    ["update", () => bulk({}).update("bulkredaction-1", checked, checked)],
+    ["delete", () => bulk({}).delete("bulkredaction-1", checked)],
+    ["create (allowLivemode false in the environment)", () => bulk({ STRIPE_IDENTITY_ALLOW_LIVEMODE: "false" }).create(checked)],
+  ] as const) {
+    const outcome = await attempt(call as () => Promise<unknown>);
+    expect({ name, ok: outcome.ok, code: outcome.ok ? undefined : (outcome.error as { code?: string }).code }).toEqual({ name, ok: false, code: "livemode_not_allowed" });
+    if (!outcome.ok) keepError(`BulkRedaction ${name} with a live key`, outcome.error);
+  }
+  const untouched = await emulator.control.stats();
+  expect(Object.values(untouched.requests).reduce((a, b) => a + b, 0)).toBe(Object.values(before.requests).reduce((a, b) => a + b, 0));
+  const viaEnv = await bulk({ STRIPE_IDENTITY_ALLOW_LIVEMODE: "true" }).create({ ...checked, dryRun: true });
+  expect(viaEnv.outs).toMatchObject({ wouldAct: 5 });
+  const viaArgs = await bulk({}).create({ ...checked, allowLivemode: true });
+  expect(viaArgs.outs).toMatchObject({ redacted: 5, failed: 0 });
+  for (const line of logs) keep("BulkRedaction log", line);
   expect(leaks()).toEqual([]);
 });

@@ -132,11 +132,11 @@ describe("rate control", () => {
     let state: RateState = { ...initialRateState(settings), rate: 50, lastRateLimitedAt: 0, lastDecreaseAt: 0, lastProbeAt: 0 };
     expect(onAdmitted(state, settings, settings.probeAfterMs - 1).rate).toBe(50);
     state = onAdmitted(state, settings, settings.probeAfterMs);
-    expect(state.rate).toBe(52);
+    expect(state.rate).toBeCloseTo(51.5); // +3% of the current rate
     expect(state.admittedSinceDecrease).toBe(1);
-    expect(onAdmitted(state, settings, settings.probeAfterMs + settings.probeIntervalMs - 1).rate).toBe(52);
+    expect(onAdmitted(state, settings, settings.probeAfterMs + settings.probeIntervalMs - 1).rate).toBeCloseTo(51.5);
     state = onAdmitted(state, settings, settings.probeAfterMs + settings.probeIntervalMs);
-    expect(state.rate).toBe(54);
+    expect(state.rate).toBeCloseTo(51.5 * 1.03);
     for (let t = 10_000; t < 100_000; t += 1000) state = onAdmitted(state, settings, t);
     expect(state.rate).toBe(100);
   });
@@ -196,6 +196,18 @@ describe("Pacer (async shell)", () => {
     await pacer.acquire();
     expect(time.now() - before).toBeGreaterThanOrEqual(100); // 7 tokens of debt + 1 at 70/s
   });
+  it("reconcile charges only the requests no token paid for, once", async () => {
+    const time = fakeTime();
+    const pacer = new Pacer(pacerSettings(10), time);
+    await pacer.acquire();
+    pacer.reconcile(1); // the one paid request
+    pacer.reconcile(3); // two more went out on their own (SDK reconnect retries)
+    pacer.reconcile(3); // nothing new
+    const before = time.now();
+    await pacer.acquire();
+    expect(time.now() - before).toBeGreaterThanOrEqual(300); // two tokens of debt, then one token at 10/s
+    expect(time.now() - before).toBeLessThan(400);
+  });
   it("ignores responses that carry no signal", () => {
     const pacer = new Pacer(pacerSettings(50), fakeTime());
     pacer.record("no_response");
@@ -232,6 +244,6 @@ describe("Pacer (async shell)", () => {
     expect(mean).toBeGreaterThan(0.85 * 25);
     expect(mean).toBeLessThan(1.15 * 25);
     expect(limited / sent).toBeLessThan(0.1);
-    expect(pacer.rate).toBeGreaterThan(40); // climbing back toward 100 once the limit lifted
+    expect(pacer.rate).toBeGreaterThan(35); // climbing back toward 100 (3%/s) once the limit lifted
   });
 });

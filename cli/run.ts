@@ -1,0 +1,90 @@
+/**
+ * Runs `stripe-identity-sweep` once options are parsed: plan (no --yes), dry run, or the real
+ * sweep; prints progress and the summary; maps outcomes to exit codes (DESIGN 7b):
+ * 0 done, 1 some sessions failed (or the run stopped early), 2 usage or configuration error,
+ * 3 aborted by --max-sessions before any write. Messages never carry the key.
+ */
+import { IdentityError, UserInputError } from "../provider/errors";
+import { LivemodeRefusedError, MaxSessionsExceededError } from "../provider/redaction/guards";
+import { summaryLine } from "../provider/redaction/progress";
+import type { SweepReport } from "../provider/redaction/report";
+import { runBulkRedaction, type BulkRunRequest } from "../provider/redaction/run";
+import { redactSecret } from "../provider/stripe/keys";
+import type { SweepCliOptions } from "./args";
+import { jsonSummary, planText, progressView, type Writable } from "./output";
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, guard: 3 } as const;
+
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+  signal?: AbortSignal;
+  /** Tests: extra run settings. */
+  runOverrides?: Partial<BulkRunRequest>;
+}
+
+const FIRST_IDS = 10;
+
+export async function runSweepCli(options: SweepCliOptions, io: CliIo): Promise<number> {
+  const clean = (text: string): string => redactSecret(text, options.apiKey);
+  const planOnly = options.dryRun || !options.yes;
+  const view = progressView(io.stderr, options.json ? "none" : io.stderr.isTTY ? "bar" : "lines");
+  const firstIds: string[] = [];
+  let report: SweepReport;
+  try {
+    report = await runBulkRedaction({
+      apiKey: options.apiKey,
+      apiBase: options.apiBase,
+      allowLivemode: options.allowLivemode,
+      filter: options.filter,
+      action: options.action,
+      dryRun: planOnly,
+      maxSessions: options.maxSessions,
+      requestsPerSecond: options.rps,
+      concurrency: options.concurrency,
+      signal: io.signal,
+      onProgress: (p) => view.update(p),
+      onSession: (outcome) => {
+        if (outcome.result === "would_act" && firstIds.length < FIRST_IDS) firstIds.push(outcome.id);
+      },
+      ...io.runOverrides,
+    });
+  } catch (error) {
+    view.stop();
+    return reportError(error, options, io, clean);
+  }
+  view.stop();
+
+  if (options.json) {
+    io.stdout.write(clean(jsonSummary(report, planOnly ? { plan: !options.dryRun, firstIds } : {})));
+  } else if (planOnly) {
+    io.stdout.write(clean(planText(report, firstIds, options.dryRun)));
+  } else {
+    io.stdout.write(clean(`${report.complete ? "Done" : "Stopped early"}: ${summaryLine(report)}\n`));
+    for (const failure of report.failures.slice(0, 20)) io.stderr.write(clean(`failed: ${failure.id}: ${failure.message}\n`));
+    if (report.failed > 20) io.stderr.write(`... and ${report.failed - 20} more failures\n`);
+  }
+  if (!report.complete && (report.stoppedStatusCode === 401 || report.stoppedStatusCode === 403)) {
+    io.stderr.write(clean(`stripe-identity-sweep: ${report.stoppedBecause} (check STRIPE_API_KEY)\n`));
+    return EXIT.usage;
+  }
+  if (!report.complete && !options.json && planOnly) io.stderr.write(clean(`stripe-identity-sweep: ${report.stoppedBecause}\n`));
+  return report.failed > 0 || !report.complete ? EXIT.failed : EXIT.ok;
+}
+
+function reportError(error: unknown, options: SweepCliOptions, io: CliIo, clean: (text: string) => string): number {
+  const message = clean(error instanceof Error ? error.message : String(error));
+  const code =
+    error instanceof MaxSessionsExceededError
+      ? EXIT.guard
+      : error instanceof UserInputError || error instanceof LivemodeRefusedError
+        ? EXIT.usage
+        : EXIT.failed;
+  io.stderr.write(`stripe-identity-sweep: ${message}\n`);
+  if (options.json) {
+    const body: Record<string, unknown> = { error: { code: error instanceof IdentityError ? (error.code ?? error.name) : "error", message } };
+    if (error instanceof MaxSessionsExceededError) Object.assign(body, { matched: error.matched, maxSessions: error.maxSessions });
+    io.stdout.write(JSON.stringify(body) + "\n");
+  }
+  return code;
+}

@@ -1,0 +1,123 @@
+/**
+ * BulkRedaction: redact (or cancel) every VerificationSession matching a filter, when the stack is
+ * created, when the args (or `triggers`) change, and/or when it is destroyed (`runOn`).
+ *
+ * A component (type `stripe-identity:index:BulkRedaction`) holding one dynamic resource whose
+ * provider is the serializable shim (sdk/shim.ts): the engine lives in provider/redaction/ and is
+ * loaded by package name in Pulumi's provider process. See docs/bulk-redaction.md.
+ *
+ * @example
+ * new BulkRedaction("cleanup", {
+ *   filter: { status: ["requires_input"], createdBefore: "7d", clientReferenceIdPrefix: "signup-" },
+ *   action: "cancel",
+ *   runOn: ["create", "update"],
+ * });
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { serializableProvider } from "./shim";
+
+export type BulkRedactionAction = "redact" | "cancel";
+export type BulkRedactionPhase = "create" | "update" | "destroy";
+export type BulkRedactionStatus = "requires_input" | "processing" | "verified" | "canceled";
+
+/** Which sessions a run touches. At least one bound (dates, client reference, customer or metadata) is required. */
+export interface BulkRedactionFilterArgs {
+  /** Only sessions in these statuses (not a bound on its own). */
+  status?: pulumi.Input<pulumi.Input<BulkRedactionStatus>[]>;
+  /** Created before this instant: an ISO date (`2026-01-01`, `2026-01-01T00:00:00Z`) or a duration back from the run (`7d`, `12h`, `30m`). */
+  createdBefore?: pulumi.Input<string>;
+  /** Created at or after this instant; same forms as `createdBefore`. */
+  createdAfter?: pulumi.Input<string>;
+  /** Exactly this client reference id. */
+  clientReferenceId?: pulumi.Input<string>;
+  /** Client reference ids starting with this text. @example "signup-" */
+  clientReferenceIdPrefix?: pulumi.Input<string>;
+  /** Sessions of this customer (`cus_...`). */
+  relatedCustomer?: pulumi.Input<string>;
+  /** `document`, `id_number` or `verification_flow` (not a bound on its own). */
+  type?: pulumi.Input<"document" | "id_number" | "verification_flow">;
+  /** Every listed key must have exactly this value. Redaction erases metadata, so redacted sessions stop matching. */
+  metadata?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Never touch these sessions. */
+  excludeIds?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface BulkRedactionArgs {
+  filter: pulumi.Input<BulkRedactionFilterArgs>;
+  /** `redact` (erases personal data; also cancels open sessions) or `cancel` (open sessions only). */
+  action: pulumi.Input<BulkRedactionAction>;
+  /** When to run. Default `["create", "update"]`; add `"destroy"` to sweep at stack teardown. */
+  runOn?: pulumi.Input<pulumi.Input<BulkRedactionPhase>[]>;
+  /** List and count, change nothing. */
+  dryRun?: pulumi.Input<boolean>;
+  /** Refuse (touching nothing) when more sessions than this match. */
+  maxSessions?: pulumi.Input<number>;
+  /** Requests per second for the whole run, lists included. Default 25 (test keys) or 100 (live keys); adapts down on 429s. */
+  requestsPerSecond?: pulumi.Input<number>;
+  /** Live-mode keys are refused unless this (or `stripe-identity:allowLivemode`) is true. */
+  allowLivemode?: pulumi.Input<boolean>;
+  /** Any values: changing them runs the sweep again on the next `up` (with `runOn` including `update`). */
+  triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
+}
+
+const OUTPUTS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase"] as const;
+
+/** The dynamic resource inside the component: its state records the last run. */
+class BulkRedactionRun extends pulumi.dynamic.Resource {
+  declare readonly matched: pulumi.Output<number>;
+  declare readonly redacted: pulumi.Output<number>;
+  declare readonly canceled: pulumi.Output<number>;
+  declare readonly wouldAct: pulumi.Output<number>;
+  declare readonly skipped: pulumi.Output<number>;
+  declare readonly skippedByReason: pulumi.Output<Record<string, number>>;
+  declare readonly failed: pulumi.Output<number>;
+  declare readonly lastRunAt: pulumi.Output<string | null>;
+  declare readonly lastRunPhase: pulumi.Output<BulkRedactionPhase | null>;
+
+  constructor(name: string, args: BulkRedactionArgs, opts: pulumi.CustomResourceOptions) {
+    const props: pulumi.Inputs = { ...args, resourceName: name };
+    // Outputs must be present (undefined) to be registered on the resource object.
+    for (const key of OUTPUTS) props[key] = undefined;
+    super(serializableProvider("bulkRedaction"), name, props, opts, "stripe-identity", "BulkRedactionRun");
+  }
+}
+
+export class BulkRedaction extends pulumi.ComponentResource {
+  /** Sessions inside the filter at the last run. */
+  readonly matched: pulumi.Output<number>;
+  readonly redacted: pulumi.Output<number>;
+  readonly canceled: pulumi.Output<number>;
+  /** Dry runs: sessions a real run would have changed. */
+  readonly wouldAct: pulumi.Output<number>;
+  /** Matched but needing nothing (already redacted, canceled, processing, ...); see `skippedByReason`. */
+  readonly skipped: pulumi.Output<number>;
+  readonly skippedByReason: pulumi.Output<Record<string, number>>;
+  /** Always 0 in state: a run with failures fails the resource instead. */
+  readonly failed: pulumi.Output<number>;
+  /** ISO time of the last run; null before any. */
+  readonly lastRunAt: pulumi.Output<string | null>;
+  readonly lastRunPhase: pulumi.Output<BulkRedactionPhase | null>;
+
+  constructor(name: string, args: BulkRedactionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("stripe-identity:index:BulkRedaction", name, {}, opts);
+    const run = new BulkRedactionRun(name, args, { parent: this });
+    this.matched = run.matched;
+    this.redacted = run.redacted;
+    this.canceled = run.canceled;
+    this.wouldAct = run.wouldAct;
+    this.skipped = run.skipped;
+    this.skippedByReason = run.skippedByReason;
+    this.failed = run.failed;
+    this.lastRunAt = run.lastRunAt;
+    this.lastRunPhase = run.lastRunPhase;
+    this.registerOutputs({
+      matched: this.matched,
+      redacted: this.redacted,
+      canceled: this.canceled,
+      wouldAct: this.wouldAct,
+      skipped: this.skipped,
+      failed: this.failed,
+      lastRunAt: this.lastRunAt,
+    });
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * `node dist/cli/bin.js` as users run it, against the emulator: plan mode, --yes, --json, exit
+ * codes, progress lines on a non-terminal stderr, and the key never printed.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+
+const ROOT = join(__dirname, "..", "..");
+const BIN = join(ROOT, "dist", "cli", "bin.js");
+
+function ensureBuilt(): void {
+  const dirs = ["cli", "provider/redaction", "provider/stripe", "provider"].map((d) => join(ROOT, d));
+  const sources = dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => join(dir, f)));
+  try {
+    const builtAt = statSync(BIN).mtimeMs;
+    if (!sources.some((file) => statSync(file).mtimeMs > builtAt)) return;
+  } catch {
+    // not built yet
+  }
+  try {
+    execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "pipe" });
+  } catch {
+    // tsc emits even with type errors elsewhere in the checkout
+  }
+}
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function sweep(args: string[], env: Record<string, string>): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 99) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let emu: TestEmulator;
+let key: string;
+let env: Record<string, string>;
+let now: number;
+const DAY = 86_400;
+
+beforeAll(async () => {
+  ensureBuilt();
+  emu = await startTestEmulator();
+}, 120_000);
+afterAll(async () => {
+  await emu.close();
+});
+beforeEach(async () => {
+  key = emu.newKey();
+  env = { STRIPE_API_KEY: key, STRIPE_API_BASE: emu.url };
+  now = Math.floor(Date.now() / 1000);
+  await emu.control.seed({ apiKey: key, count: 150, status: "verified", created: { from: now - 30 * DAY, to: now - 10 * DAY }, clientReferenceIdPrefix: "app-" });
+  await emu.control.seed({ apiKey: key, count: 40, status: "canceled", created: { from: now - 30 * DAY, to: now - 10 * DAY }, clientReferenceIdPrefix: "app-" });
+  await emu.control.seed({ apiKey: key, count: 30, status: "verified", created: { from: now - 3 * DAY, to: now - DAY }, clientReferenceIdPrefix: "app-" });
+});
+const redactedCount = async () => (await emu.control.sessions(key)).filter((s) => s.redaction !== null).length;
+
+describe("stripe-identity-sweep", () => {
+  it("without --yes prints the plan (count and first ids) and changes nothing", async () => {
+    const before = await emu.control.sessions(key);
+    const result = await sweep(["--created-before", "7d", "--client-reference-id-prefix", "app-"], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Plan \(nothing was changed; run again with --yes to redact\):/);
+    expect(result.stdout).toMatch(/matched:\s+190/);
+    expect(result.stdout).toMatch(/would redact: 150/);
+    expect(result.stdout).toMatch(/skipped:\s+40 \(canceled 40\)/);
+    expect(result.stdout).toMatch(/first sessions: (vs_\w+, ){9}vs_\w+ \(and 140 more\)/);
+    expect(await emu.control.sessions(key)).toEqual(before);
+  });
+
+  it("--yes --json: one JSON summary, exit 0, the sessions redacted", async () => {
+    const result = await sweep(["--created-before", "7d", "--status", "verified,canceled", "--yes", "--json", "--rps", "500"], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ matched: 190, redacted: 150, canceled: 0, skipped: 40, failed: 0, rateLimited: 0, failures: [], complete: true, skippedByReason: { canceled: 40 } });
+    expect(summary.requests).toBe(150 + 2 + 1); // writes + two verified pages + one canceled page
+    expect(typeof summary.elapsedMs).toBe("number");
+    expect(result.stdout.trim().split("\n")).toHaveLength(1);
+    expect(await redactedCount()).toBe(150);
+  });
+
+  it("progress goes to stderr as plain lines when it is not a terminal", async () => {
+    await emu.control.config({ latencyMs: 5 });
+    try {
+      const result = await sweep(["--created-before", "7d", "--yes", "--rps", "60"], env);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/^sweep: listed \d+, matched \d+, redacted \d+, canceled 0, skipped \d+, failed 0; \d+ requests \([\d.]+\/s, pacing at 60\.0\/s\)$/m);
+      expect(result.stderr.split("\n").filter((l) => l.startsWith("sweep: ")).length).toBeGreaterThanOrEqual(2);
+      expect(result.stdout).toMatch(/^Done: matched 190; redacted 150; skipped 40 \(canceled 40\); failed 0;/);
+    } finally {
+      await emu.control.config({ latencyMs: 0 });
+    }
+  });
+
+  it("--dry-run reports and changes nothing", async () => {
+    const result = await sweep(["--created-before", "7d", "--dry-run", "--yes", "--json"], env);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ dryRun: true, matched: 190, wouldAct: 150, redacted: 0 });
+    expect(await redactedCount()).toBe(0);
+  });
+
+  it("exit 3 when --max-sessions is exceeded, before any write", async () => {
+    const result = await sweep(["--created-before", "7d", "--yes", "--max-sessions", "100", "--json"], env);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/190 sessions match the filter, more than maxSessions \(100\): nothing was changed/);
+    expect(JSON.parse(result.stdout)).toMatchObject({ error: { code: "max_sessions_exceeded" }, matched: 190, maxSessions: 100 });
+    expect(await redactedCount()).toBe(0);
+  });
+
+  it("exit 2 for usage and configuration errors: unbounded filter, live key, no key, bad key", async () => {
+    const unbounded = await sweep(["--status", "verified", "--yes"], env);
+    expect(unbounded.code).toBe(2);
+    expect(unbounded.stderr).toMatch(/no bound/);
+    expect(unbounded.stderr).not.toMatch(/\n\s+at /);
+
+    const liveKey = emu.newKey("live");
+    const live = await sweep(["--created-before", "7d", "--yes"], { ...env, STRIPE_API_KEY: liveKey });
+    expect(live.code).toBe(2);
+    expect(live.stderr).toMatch(/live-mode key/);
+    expect(live.stderr + live.stdout).not.toContain(liveKey);
+
+    expect((await sweep(["--created-before", "7d"], { STRIPE_API_BASE: emu.url })).code).toBe(2);
+
+    const bad = await sweep(["--created-before", "7d", "--yes"], { ...env, STRIPE_API_KEY: "sk_test_not-a-valid-key!!" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).not.toContain("not-a-valid-key!!");
+  });
+
+  it("Ctrl-C stops gracefully: exit 1, an exact report, and a rerun finishes the rest", async () => {
+    await emu.control.config({ latencyMs: 5 });
+    try {
+      const child = execFile(process.execPath, [BIN, "--created-before", "7d", "--yes", "--json", "--rps", "50"], { env: { PATH: process.env.PATH ?? "", ...env } });
+      let stdout = "";
+      child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      const code = await new Promise<number>((resolve) => {
+        setTimeout(() => child.kill("SIGINT"), 1200);
+        child.on("exit", (c) => resolve(c ?? 99));
+      });
+      expect(code).toBe(1);
+      const first = JSON.parse(stdout);
+      expect(first).toMatchObject({ complete: false, stoppedBecause: "aborted", failed: 0 });
+      expect(first.redacted).toBeGreaterThan(0);
+      expect(first.redacted).toBeLessThan(150);
+      expect(await redactedCount()).toBe(first.redacted);
+      const rest = await sweep(["--created-before", "7d", "--yes", "--json", "--rps", "500"], env);
+      expect(JSON.parse(rest.stdout)).toMatchObject({ redacted: 150 - first.redacted, complete: true });
+    } finally {
+      await emu.control.config({ latencyMs: 0 });
+    }
+  });
+
+  it("--exclude-ids from a file keeps those sessions", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sweep-cli-"));
+    try {
+      const keep = (await emu.control.sessions(key)).filter((s) => s.status === "verified" && s.created < now - 7 * DAY).slice(0, 3).map((s) => s.id);
+      writeFileSync(join(dir, "keep.txt"), keep.join("\n") + "\n");
+      const result = await sweep(["--created-before", "7d", "--exclude-ids", join(dir, "keep.txt"), "--yes", "--json", "--rps", "500"], env);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ redacted: 147 });
+      const after = await emu.control.sessions(key);
+      for (const id of keep) expect(after.find((s) => s.id === id)?.redaction).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * The BulkRedaction provider (what Pulumi's dynamic-provider process runs) against the emulator:
+ * check/diff without API calls, runs on create/update/delete per runOn, dry runs, failures that
+ * name the sessions, a failed teardown that keeps the resource.
+ */
+import Stripe from "stripe";
+import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
+import { createBulkRedactionProvider, type BulkLogger } from "../../../provider/redaction/provider";
+import { stripeSweepApi, type SweepApi } from "../../../provider/redaction/api";
+import { UNKNOWN } from "../../../provider/redaction/inputs";
+import { seedAccount, writeCount } from "./fixtures";
+import type * as pulumi from "@pulumi/pulumi";
+
+let emu: TestEmulator;
+beforeAll(async () => {
+  emu = await startTestEmulator();
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+interface Logged {
+  message: string;
+  ephemeral: boolean;
+}
+
+async function providerFor(key: string, options: { failIds?: Set<string> } = {}) {
+  const logs: Logged[] = [];
+  const logger: BulkLogger = {
+    info: (message, ephemeral = false) => logs.push({ message, ephemeral }),
+    warn: (message) => logs.push({ message, ephemeral: false }),
+  };
+  let api: SweepApi | undefined;
+  if (options.failIds) {
+    // A real API whose writes to some sessions keep failing with a 500.
+    const real = stripeSweepApi(emu.stripe(key));
+    api = {
+      ...real,
+      act: (action, id, idempotencyKey) =>
+        options.failIds!.has(id)
+          ? Promise.reject(new Stripe.errors.StripeAPIError({ statusCode: 500, type: "api_error", message: "boom" }))
+          : real.act(action, id, idempotencyKey),
+    };
+  }
+  const provider = createBulkRedactionProvider({
+    logger,
+    env: {},
+    progressIntervalMs: 0,
+    runOverrides: { retry: { transientAttempts: 2, policy: { baseMs: 5, maxMs: 20 } }, ...(api ? { api } : {}) },
+  });
+  const config: Record<string, string> = { "stripe-identity:apiKey": key, "stripe-identity:apiBase": emu.url };
+  await provider.configure!({ config: { get: (k) => config[k], require: (k) => config[k] } });
+  return { provider, logs };
+}
+
+const args = (extra: Record<string, unknown> = {}) => ({
+  filter: { createdBefore: "7d", clientReferenceIdPrefix: "shop-" },
+  action: "redact",
+  requestsPerSecond: 1000,
+  resourceName: "cleanup",
+  ...extra,
+});
+
+async function checked(provider: pulumi.dynamic.ResourceProvider, news: Record<string, unknown>) {
+  const result = await provider.check!({}, news);
+  expect(result.failures ?? []).toEqual([]);
+  return result.inputs as Record<string, unknown>;
+}
+
+describe("BulkRedaction provider: check and diff", () => {
+  it("check fills defaults and names each bad field, without throwing", async () => {
+    const { provider } = await providerFor(emu.newKey());
+    expect(await checked(provider, args())).toMatchObject({ runOn: ["create", "update"], dryRun: false, allowLivemode: false });
+    const result = await provider.check!({}, { filter: { status: ["verified"], createdBefore: "soon" }, action: "shred", runOn: ["always"], maxSessions: -1, extra: 1 });
+    const properties = (result.failures ?? []).map((f) => f.property).sort();
+    expect(properties).toEqual(["action", "args", "filter.createdBefore", "maxSessions", "runOn.0"]);
+    const unbounded = await provider.check!({}, { filter: { status: ["verified"] }, action: "redact" });
+    expect(unbounded.failures).toEqual([{ property: "filter", reason: expect.stringMatching(/no bound.*status: verified alone/) }]);
+    for (const junk of [null, "text", 42, []]) await expect(provider.check!({}, junk)).resolves.toHaveProperty("failures");
+  });
+
+  it("check skips values not known yet (preview)", async () => {
+    const { provider } = await providerFor(emu.newKey());
+    const result = await provider.check!({}, { filter: { status: ["verified"], clientReferenceId: UNKNOWN }, action: UNKNOWN, maxSessions: UNKNOWN });
+    expect(result.failures ?? []).toEqual([]);
+  });
+
+  it("diff: an update when args or triggers change, nothing otherwise, never a replace", async () => {
+    const { provider } = await providerFor(emu.newKey());
+    const olds = { ...args({ triggers: [1] }), matched: 5, lastRunAt: "2026-01-01T00:00:00.000Z" };
+    expect(await provider.diff!("id", olds, args({ triggers: [1], filter: { clientReferenceIdPrefix: "shop-", createdBefore: "7d" } }))).toMatchObject({ changes: false });
+    expect(await provider.diff!("id", olds, args({ triggers: [2] }))).toMatchObject({ changes: true, replaces: [] });
+    expect(await provider.diff!("id", olds, args({ triggers: [1], dryRun: true }))).toMatchObject({ changes: true });
+    expect(await provider.diff!("id", olds, { ...args({ triggers: [1] }), resourceName: "renamed" })).toMatchObject({ changes: false });
+  });
+});
+
+describe("BulkRedaction provider: runs", () => {
+  it("runs on create (progress lines ephemeral), skips an update not in runOn, and runs in delete when asked", async () => {
+    const account = await seedAccount(emu, 30);
+    const { provider, logs } = await providerFor(account.key);
+    const inputs = await checked(provider, args({ runOn: ["create", "destroy"] }));
+    const created = await provider.create(inputs);
+    expect(created.id).toMatch(/^bulkredaction-/);
+    expect(created.outs).toMatchObject({ matched: 120, redacted: 60, skipped: 60, failed: 0, lastRunPhase: "create", skippedByReason: { canceled: 30, processing: 30 } });
+    expect(Date.parse(created.outs.lastRunAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(logs.some((l) => l.ephemeral && /listed .* matched/.test(l.message))).toBe(true);
+    expect(logs.at(-1)).toEqual({ ephemeral: false, message: expect.stringMatching(/^BulkRedaction cleanup \(create\): matched 120; redacted 60;/) });
+
+    const writes = await writeCount(emu);
+    const updated = await provider.update!(created.id, created.outs, await checked(provider, args({ runOn: ["create", "destroy"], triggers: ["x"] })));
+    expect(await writeCount(emu)).toBe(writes);
+    expect(updated.outs).toMatchObject({ matched: 120, redacted: 60, lastRunPhase: "create", triggers: ["x"] });
+
+    await emu.control.seed({ apiKey: account.key, count: 7, status: "verified", created: { from: account.nowSeconds - 20 * 86_400, to: account.nowSeconds - 19 * 86_400 }, clientReferenceIdPrefix: "shop-late-" });
+    await provider.delete!(created.id, updated.outs);
+    const after = await emu.control.sessions(account.key);
+    expect(after.filter((s) => s.client_reference_id?.startsWith("shop-late-") && s.redaction !== null)).toHaveLength(7);
+  });
+
+  it("runs on update when inputs change and runOn has update", async () => {
+    const account = await seedAccount(emu, 10);
+    const { provider } = await providerFor(account.key);
+    const created = await provider.create(await checked(provider, args({ runOn: ["update"] })));
+    expect(created.outs).toMatchObject({ matched: 0, redacted: 0, lastRunAt: null });
+    expect((await emu.control.sessions(account.key)).some((s) => s.redaction !== null)).toBe(false);
+    const updated = await provider.update!(created.id, created.outs, await checked(provider, args({ runOn: ["update"], triggers: ["v2"] })));
+    expect(updated.outs).toMatchObject({ matched: 40, redacted: 20, lastRunPhase: "update" });
+  });
+
+  it("dry run: counts what it would do and changes nothing", async () => {
+    const account = await seedAccount(emu, 10);
+    const before = await emu.control.sessions(account.key);
+    const { provider } = await providerFor(account.key);
+    const created = await provider.create(await checked(provider, args({ dryRun: true })));
+    expect(created.outs).toMatchObject({ matched: 40, wouldAct: 20, redacted: 0 });
+    expect(await emu.control.sessions(account.key)).toEqual(before);
+  });
+
+  it("failures are a resource error naming the failed sessions; a failed teardown keeps the resource", async () => {
+    const account = await seedAccount(emu, 10);
+    const sessions = await emu.control.sessions(account.key);
+    const doomed = sessions.filter((s) => s.status === "verified" && s.client_reference_id?.startsWith("shop-") && s.created < account.nowSeconds - 7 * 86_400).slice(0, 2);
+    const failIds = new Set(doomed.map((s) => s.id));
+    const failing = await providerFor(account.key, { failIds });
+    const error = await failing.provider.create(await checked(failing.provider, args())).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    for (const id of failIds) expect((error as Error).message).toContain(id);
+    expect((error as Error).message).toMatch(/2 session\(s\) failed: vs_\w+ \(500: boom\), vs_\w+ \(500: boom\)/);
+    expect((error as Error).message).not.toContain(account.key);
+
+    // Teardown: the delete throws (so the engine keeps the resource), then succeeds once the API recovers.
+    const state = { ...args({ runOn: ["destroy"] }), matched: 0 };
+    await expect(failing.provider.delete!("bulkredaction-x", state)).rejects.toThrow(/session\(s\) failed/);
+    const healthy = await providerFor(account.key);
+    await expect(healthy.provider.delete!("bulkredaction-x", state)).resolves.toBeUndefined();
+    const after = await emu.control.sessions(account.key);
+    for (const id of failIds) expect(after.find((s) => s.id === id)?.redaction).not.toBeNull();
+  });
+
+  it("refuses a live key unless allowed, and says where the key goes when there is none", async () => {
+    const live = await providerFor(emu.newKey("live"));
+    await expect(live.provider.create(await checked(live.provider, args()))).rejects.toThrow(/BulkRedaction cleanup \(create\): refusing to run a bulk operation with a live-mode key/);
+    const nokey = createBulkRedactionProvider({ env: {}, logger: { info: () => undefined, warn: () => undefined } });
+    await nokey.configure!({ config: { get: () => undefined, require: () => "" } });
+    await expect(nokey.create(args())).rejects.toThrow(/no Stripe API key: set it with `pulumi config set --secret stripe-identity:apiKey/);
+  });
+});

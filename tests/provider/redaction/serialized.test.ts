@@ -1,0 +1,108 @@
+/**
+ * BulkRedaction as Pulumi registers it: a component holding one dynamic resource whose
+ * `__provider` text is small, keyless, and works when loaded the way Pulumi's dynamic-provider
+ * process loads it, from a program folder that has the package only by name.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { BulkRedaction } from "../../../sdk/BulkRedaction";
+import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const requireFromString = require("require-from-string") as (code: string, opts?: { prependPaths?: string[] }) => { handler(): pulumi.dynamic.ResourceProvider };
+
+const ROOT = join(__dirname, "..", "..", "..");
+
+function ensureBuilt(): void {
+  const built = join(ROOT, "dist", "provider", "redaction", "provider.js");
+  const dirs = [join(ROOT, "provider", "redaction"), join(ROOT, "provider", "stripe"), join(ROOT, "provider"), join(ROOT, "sdk")];
+  const sources = dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => join(dir, f)));
+  let stale = true;
+  try {
+    const builtAt = statSync(built).mtimeMs;
+    stale = sources.some((file) => statSync(file).mtimeMs > builtAt);
+  } catch {
+    stale = true;
+  }
+  if (!stale) return;
+  try {
+    execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "pipe" });
+  } catch {
+    // tsc emits even when other people's files have type errors; the load below shows whether ours work.
+  }
+}
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  parent?: string;
+}
+
+async function register(): Promise<Registered[]> {
+  const registered: Registered[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: { ...args.inputs, matched: 3, redacted: 2, skipped: 1, canceled: 0, failed: 0, lastRunAt: "2026-01-01T00:00:00.000Z" } };
+      },
+      call: (args) => args.inputs,
+    },
+    "proj",
+    "dev",
+  );
+  const component = new BulkRedaction("cleanup", {
+    filter: { status: ["requires_input"], createdBefore: "7d", metadata: { app: pulumi.output("shop") } },
+    action: "cancel",
+    runOn: ["create", "update"],
+  });
+  const matched = await new Promise<number>((resolve) => component.matched.apply(resolve));
+  expect(matched).toBe(3);
+  return registered;
+}
+
+let emulator: TestEmulator;
+let folder: string;
+beforeAll(async () => {
+  ensureBuilt();
+  emulator = await startTestEmulator();
+  folder = mkdtempSync(join(tmpdir(), "psi-bulk-program-"));
+  mkdirSync(join(folder, "node_modules"));
+  symlinkSync(ROOT, join(folder, "node_modules", "pulumi-stripe-identity"), "dir");
+}, 120_000);
+afterAll(async () => {
+  await emulator.close();
+  rmSync(folder, { recursive: true, force: true });
+});
+
+describe("BulkRedaction registration and serialized provider", () => {
+  it("is a stripe-identity:index:BulkRedaction component with one small, keyless dynamic resource that runs the sweep", async () => {
+    const registered = await register();
+    expect(registered.map((r) => r.type)).toEqual(["stripe-identity:index:BulkRedaction", "pulumi-nodejs:dynamic/stripe-identity:BulkRedactionRun"]);
+    const run = registered[1];
+    expect(run.inputs).toMatchObject({ action: "cancel", resourceName: "cleanup", filter: { metadata: { app: "shop" } } });
+    const text = run.inputs.__provider as string;
+    expect(Buffer.byteLength(text)).toBeLessThan(3 * 1024);
+    expect(text).not.toMatch(/sk_(test|live)_|rk_(test|live)_/);
+    expect(text).toContain('require("pulumi-stripe-identity/provider/entry")');
+
+    const key = emulator.newKey();
+    const now = Math.floor(Date.now() / 1000);
+    await emulator.control.seed({ apiKey: key, count: 12, created: { from: now - 30 * 86_400, to: now - 8 * 86_400 }, metadata: { app: "shop" } });
+    const provider = requireFromString(text, { prependPaths: [join(folder, "node_modules")] }).handler();
+    const config: Record<string, string> = { "stripe-identity:apiKey": key, "stripe-identity:apiBase": emulator.url };
+    await provider.configure!({ config: { get: (k) => config[k], require: (k) => config[k] } });
+    const inputs: Record<string, unknown> = { ...run.inputs, requestsPerSecond: 500 };
+    delete inputs.__provider;
+    const checked = await provider.check!({}, inputs);
+    expect(checked.failures ?? []).toEqual([]);
+    const created = await provider.create(checked.inputs);
+    expect(created.outs).toMatchObject({ matched: 12, canceled: 12, failed: 0 });
+    expect(JSON.stringify(created.outs)).not.toContain(key);
+    expect((await emulator.control.sessions(key)).every((s) => s.status === "canceled")).toBe(true);
+  });
+});
