@@ -142,7 +142,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     const apiKey = requireApiKey(config);
     const label = `BulkRedaction ${args.resourceName ?? ""} (${phase}${args.dryRun ? ", dry run" : ""})`.replace("  ", " ");
     const progress = throttle((line: string) => this.log.info(`${label}: ${line}`, true), this.deps.progressIntervalMs ?? 2_000);
-    this.log.info(`${label}: ${args.action} sessions matching ${JSON.stringify(args.filter)}`, true);
+    this.log.info(`${label}: ${args.action} sessions matching ${JSON.stringify(args.filter)}`);
     let report: SweepReport;
     try {
       report = await runBulkRedaction({
@@ -162,7 +162,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
       const message = redactSecret(error instanceof Error ? error.message : String(error), apiKey);
       throw new IdentityError(`${label}: ${message}`, { code: error instanceof IdentityError ? error.code : undefined });
     }
-    this.log.info(`${label}: ${summaryLine(report)}`);
+    this.log.info(redactSecret(`${label}: ${summaryLine(report)}`, apiKey));
     if (report.failed > 0) {
       const retry = phase === "destroy" ? "pulumi destroy" : "pulumi up";
       const text = `${label}: ${failureSummary(report)}. ${summaryLine(report)}. Run ${retry} again to retry them: done sessions are skipped.`;

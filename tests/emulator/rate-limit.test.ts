@@ -26,6 +26,9 @@ describe("over HTTP", () => {
   });
   afterAll(() => emu.close());
 
+  /** Tokens that can have accrued while a burst was in flight, so a loaded machine cannot fail the bound. */
+  const refilledDuring = (rate: number, startedAt: number) => Math.floor((rate * (Date.now() - startedAt)) / 1000);
+
   async function burst(key: string, n: number): Promise<number[]> {
     return Promise.all(
       Array.from({ length: n }, async () => {
@@ -39,17 +42,19 @@ describe("over HTTP", () => {
 
   test("a burst over the limit gets 429 rate_limit for all but one second's worth", async () => {
     const before = (await emu.control.stats()).rateLimited;
+    const startedAt = Date.now();
     const statuses = await burst(emu.newKey(), 20);
     const limited = statuses.filter((s) => s === 429).length;
-    expect(limited).toBeGreaterThanOrEqual(14);
+    expect(limited).toBeGreaterThanOrEqual(15 - refilledDuring(5, startedAt));
     expect(limited).toBeLessThanOrEqual(15);
     expect((await emu.control.stats()).rateLimited - before).toBe(limited);
   });
 
   test("live keys get the live limit; every account has its own bucket", async () => {
+    const startedAt = Date.now();
     const live = await burst(emu.newKey("live"), 30);
     expect(live.filter((s) => s === 200).length).toBeGreaterThanOrEqual(20);
-    expect(live.filter((s) => s === 200).length).toBeLessThanOrEqual(21);
+    expect(live.filter((s) => s === 200).length).toBeLessThanOrEqual(20 + refilledDuring(20, startedAt));
     const other = await burst(emu.newKey(), 5);
     expect(other).toEqual([200, 200, 200, 200, 200]);
   });

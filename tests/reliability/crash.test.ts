@@ -1,7 +1,8 @@
 /**
  * Crashes (issue 6 item 2): SIGKILL the CLI sweep at random points of a large run, many times,
  * rerun it to completion, and compare the end state with one clean run on an identically seeded
- * account; the same for a harness `destroy` interrupted while it redacts. Between kills nothing
+ * account; the same for a harness `destroy` interrupted while it redacts (a stack's own sessions
+ * under deletionPolicy redact, and a BulkRedaction that sweeps at teardown). Between kills nothing
  * outside the filter may have changed, and the harness state may never have dropped a resource
  * whose session was not handled.
  */
@@ -62,6 +63,19 @@ function killGroup(pid: number): void {
   }
 }
 
+/** Waits until no process of the group is left (a rerun right after a crash is a rerun after it). */
+async function groupGone(pid: number): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`process group ${pid} still alive 4 s after SIGKILL`);
+}
+
 async function redactRequests(): Promise<number> {
   return (await emulator.control.stats()).requests[REDACT_ROUTE] ?? 0;
 }
@@ -79,7 +93,7 @@ async function runAndKill(args: string[], env: Record<string, string>, target: n
   const deadline = Date.now() + 60_000;
   let at = 0;
   if (target === 0) {
-    await new Promise((r) => setTimeout(r, 50 + rng() * 900));
+    await new Promise((r) => setTimeout(r, 20 + rng() * 300));
   } else {
     while (!finished && Date.now() < deadline) {
       at = (await redactRequests()) - base;
@@ -90,6 +104,7 @@ async function runAndKill(args: string[], env: Record<string, string>, target: n
   const killed = !finished;
   if (killed) killGroup(proc.pid);
   const exit = await proc.done;
+  if (killed) await groupGone(proc.pid);
   return { killed, exit, at: killed ? (await redactRequests()) - base : at };
 }
 
@@ -154,7 +169,8 @@ test(`CLI sweep: SIGKILLed ${SWEEP_KILLS} times at random points, rerun to compl
   let kills = 0;
   for (let i = 0; i < SWEEP_KILLS; i++) {
     const remaining = actionable - (await emulator.control.sessions(crashKey)).filter((s) => allowed.has(s.id) && s.redaction !== null).length;
-    const target = i % 5 === 0 ? 0 : 1 + Math.floor(rng() * Math.max(1, remaining - 1));
+    // Spread the kills over the work left, so every one lands mid-run (0: during start-up/listing).
+    const target = i % 5 === 0 ? 0 : 1 + Math.floor(rng() * Math.max(1, Math.min(remaining - 1, (2 * remaining) / (SWEEP_KILLS - i))));
     const { killed, exit, at } = await runAndKill(sweepArgs(), { STRIPE_API_KEY: crashKey }, target);
     if (killed) {
       kills++;
@@ -185,66 +201,10 @@ test(`CLI sweep: SIGKILLed ${SWEEP_KILLS} times at random points, rerun to compl
 
 // ---------------------------------------------------------------- harness destroy
 
-const FLEET = LONG ? 60 : 12;
+const OWNED = LONG ? 40 : 4;
 const DESTROY_KILLS = LONG ? 12 : 2;
 
-test(`harness destroy: SIGKILLed ${DESTROY_KILLS} times while redacting, rerun, ends as one clean destroy; state never drops an unhandled resource`, async () => {
-  requireBuilt(HARNESS_CLI);
-  const ws: Workspace = linkedWorkspace("reliability-crash-");
-  try {
-    const programDir = ws.add("fleet", path.join(__dirname, "fixtures", "fleet"));
-    const key = emulator.newKey();
-    const harness = (operation: string, stack: string) => [
-      HARNESS_CLI, operation, "--dir", programDir, "--stack", stack, "--json",
-      "--config", `stripe-identity:apiBase=${emulator.url}`, "--config", `reliability-fleet:count=${FLEET}`,
-      "--config", "reliability-fleet:policy=redact", "--config", `reliability-fleet:stackTag=${stack}`,
-      "--secret-env", "stripe-identity:apiKey=STRIPE_API_KEY",
-    ];
-    const env = { STRIPE_API_KEY: key };
-    const ups = await Promise.all(["crash", "clean"].map((stack) => start(harness("up", stack), env, programDir).done));
-    for (const up of ups) expect({ code: up.code, stderr: up.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-
-    const clean = await start(harness("destroy", "clean"), env, programDir).done;
-    expect({ code: clean.code, stderr: clean.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-
-    const stateFile = path.join(programDir, ".harness-state", "crash.json");
-    const inState = (): Set<string> =>
-      new Set((JSON.parse(fs.readFileSync(stateFile, "utf8")) as { resources: { custom: boolean; id?: string }[] }).resources.filter((r) => r.custom && r.id).map((r) => r.id!));
-    const violations: string[] = [];
-    const points: number[] = [];
-    for (let i = 0; i < DESTROY_KILLS; i++) {
-      const left = inState().size;
-      const { killed, at } = await runAndKill(harness("destroy", "crash"), env, 1 + Math.floor(rng() * Math.max(1, left - 1)), programDir);
-      if (killed) points.push(at);
-      // Every resource gone from the state has its session handled (redacted) in Stripe.
-      const kept = inState();
-      for (const s of await emulator.control.sessions(key)) {
-        if (s.client_reference_id?.startsWith("fleet_crash_") && !kept.has(s.id) && s.redaction === null) violations.push(`after kill ${i}: ${s.id} left the state but is not redacted`);
-      }
-    }
-    const final = await start(harness("destroy", "crash"), env, programDir).done;
-    expect({ code: final.code, stderr: final.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-    expect(inState().size).toBe(0);
-    expect(final.stdout + final.stderr + fs.readFileSync(stateFile, "utf8")).not.toContain(key);
-
-    const sessions = await emulator.control.sessions(key);
-    const bySlot = (stack: string) =>
-      new Map(sessions.filter((s) => s.client_reference_id?.startsWith(`fleet_${stack}_`)).map((s) => [s.client_reference_id!.replace(`fleet_${stack}_`, ""), `${s.status}/${s.redaction === null ? "-" : "redacted"}`]));
-    const end = diffShapes(bySlot("crash"), bySlot("clean"));
-    report("crash/harness-destroy", { resources: FLEET, killsTried: DESTROY_KILLS, killed: points.length, crashPoints: points.join(","), endStateDifferences: end.length, violations: violations.length });
-    expect(violations).toEqual([]);
-    expect(end).toEqual([]);
-    expect(bySlot("crash").size).toBe(FLEET);
-  } finally {
-    ws.remove();
-  }
-});
-
-// ---------------------------------------------------------------- BulkRedaction at teardown
-
-const TEARDOWN_KILLS = LONG ? 12 : 2;
-
-test(`harness destroy of a BulkRedaction (runOn destroy): SIGKILLed ${TEARDOWN_KILLS} times mid-sweep, rerun, ends as one clean destroy`, async () => {
+test(`harness destroy (owned sessions with deletionPolicy redact, and a BulkRedaction at teardown): SIGKILLed ${DESTROY_KILLS} times while redacting, rerun, ends as one clean destroy`, async () => {
   requireBuilt(HARNESS_CLI);
   const ws: Workspace = linkedWorkspace("reliability-teardown-");
   try {
@@ -261,51 +221,57 @@ test(`harness destroy of a BulkRedaction (runOn destroy): SIGKILLed ${TEARDOWN_K
       await seed(100, "requires_input", "b");
       await seed(50, "requires_input", "a", { from: now - 3600, to: now - 60 });
     }
-    const initial = new Map((await emulator.control.sessions(crashKey)).map((s) => [s.id, JSON.stringify(s)]));
-    const allowed = new Set((await emulator.control.sessions(crashKey)).filter((s) => s.metadata?.batch === "a" && s.created < now - DAY).map((s) => s.id));
+    const seeded = new Map((await emulator.control.sessions(crashKey)).map((s) => [s.id, JSON.stringify(s)]));
+    const allowed = new Set([...seeded.values()].map((t) => JSON.parse(t) as Session).filter((s) => s.metadata?.batch === "a" && s.created < now - DAY).map((s) => s.id));
     const harness = (operation: string, stack: string) => [
       HARNESS_CLI, operation, "--dir", programDir, "--stack", stack, "--json",
-      "--config", `stripe-identity:apiBase=${emulator.url}`, "--config", "reliability-teardown:rps=1500",
+      "--config", `stripe-identity:apiBase=${emulator.url}`, "--config", "reliability-teardown:rps=1500", "--config", `reliability-teardown:count=${OWNED}`,
       "--secret-env", "stripe-identity:apiKey=STRIPE_API_KEY",
     ];
-    for (const [stack, key] of [["crash", crashKey], ["clean", cleanKey]] as const) {
-      const up = await start(harness("up", stack), { STRIPE_API_KEY: key }, programDir).done;
-      expect({ code: up.code, stderr: up.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-    }
-    // Nothing ran at create.
-    expect(JSON.stringify(await emulator.control.sessions(crashKey))).toBe(JSON.stringify([...initial.values()].map((t) => JSON.parse(t))));
+    const ups = await Promise.all([["crash", crashKey], ["clean", cleanKey]].map(([stack, key]) => start(harness("up", stack), { STRIPE_API_KEY: key }, programDir).done));
+    for (const up of ups) expect({ code: up.code, stderr: up.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    // Nothing ran at create: the seeded sessions are as they were.
+    for (const s of await emulator.control.sessions(crashKey)) if (seeded.has(s.id)) expect(JSON.stringify(s)).toBe(seeded.get(s.id));
 
     const clean = await start(harness("destroy", "clean"), { STRIPE_API_KEY: cleanKey }, programDir).done;
     expect({ code: clean.code, stderr: clean.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
 
     const stateFile = path.join(programDir, ".harness-state", "crash.json");
-    const customInState = (): number =>
-      (JSON.parse(fs.readFileSync(stateFile, "utf8")) as { resources: { custom: boolean }[] }).resources.filter((r) => r.custom).length;
+    const inState = () => (JSON.parse(fs.readFileSync(stateFile, "utf8")) as { resources: { custom: boolean; id?: string; type: string }[] }).resources.filter((r) => r.custom);
+    const actionable = [...seeded.values()].map((t) => JSON.parse(t) as Session).filter((s) => allowed.has(s.id) && s.status !== "canceled").length + OWNED;
     const violations: string[] = [];
     const points: number[] = [];
-    const actionable = [...initial.values()].map((t) => JSON.parse(t) as Session).filter((s) => allowed.has(s.id) && s.status !== "canceled").length;
-    for (let i = 0; i < TEARDOWN_KILLS; i++) {
-      const done = (await emulator.control.sessions(crashKey)).filter((s) => allowed.has(s.id) && s.redaction !== null).length;
-      const { killed, at } = await runAndKill(harness("destroy", "crash"), { STRIPE_API_KEY: crashKey }, 1 + Math.floor(rng() * Math.max(1, actionable - done - 1)), programDir);
-      if (killed) {
-        points.push(at);
-        // The policy stays in state until its run has finished: a rerun of destroy applies it.
-        if (customInState() !== 1) violations.push(`after kill ${i}: the BulkRedaction left the state before its run finished`);
+    for (let i = 0; i < DESTROY_KILLS; i++) {
+      const sessions = await emulator.control.sessions(crashKey);
+      const left = actionable - sessions.filter((s) => s.redaction !== null).length;
+      const target = 1 + Math.floor(rng() * Math.max(1, Math.min(left - 1, (2 * left) / (DESTROY_KILLS - i))));
+      const { killed, at } = await runAndKill(harness("destroy", "crash"), { STRIPE_API_KEY: crashKey }, target, programDir);
+      if (killed) points.push(at);
+      const after = await emulator.control.sessions(crashKey);
+      const kept = inState();
+      // The state never drops what was not done: an owned session that left it is redacted; the
+      // teardown policy leaves it only once every session it matches is handled.
+      for (const s of after) {
+        if (s.client_reference_id?.startsWith("owned_crash_") && !kept.some((r) => r.id === s.id) && s.redaction === null) violations.push(`after kill ${i}: owned ${s.id} left the state unredacted`);
+        if (seeded.has(s.id) && !allowed.has(s.id) && JSON.stringify(s) !== seeded.get(s.id)) violations.push(`after kill ${i}: ${s.id} outside the filter changed`);
       }
-      for (const s of await emulator.control.sessions(crashKey)) {
-        if (!allowed.has(s.id) && JSON.stringify(s) !== initial.get(s.id)) violations.push(`after kill ${i}: ${s.id} outside the filter changed`);
-      }
+      const policyGone = !kept.some((r) => r.type.includes("BulkRedaction"));
+      const unhandled = after.filter((s) => allowed.has(s.id) && s.status !== "canceled" && s.redaction === null).length;
+      if (policyGone && unhandled > 0) violations.push(`after kill ${i}: the BulkRedaction left the state with ${unhandled} matching sessions not redacted`);
     }
     const final = await start(harness("destroy", "crash"), { STRIPE_API_KEY: crashKey }, programDir).done;
-    expect({ code: final.code, stderr: final.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
-    expect(customInState()).toBe(0);
+    expect({ code: final.code, error: final.code === 0 ? undefined : (JSON.parse(final.stdout || "{}") as { error?: string }).error ?? final.stderr }).toEqual({ code: 0, error: undefined });
+    expect(inState()).toEqual([]);
     expect(final.stdout + final.stderr + fs.readFileSync(stateFile, "utf8")).not.toContain(crashKey);
 
-    const end = diffShapes(shape(await emulator.control.sessions(crashKey)), shape(await emulator.control.sessions(cleanKey)));
-    report("crash/bulk-redaction-teardown", { sessions: initial.size, actionable, killsTried: TEARDOWN_KILLS, killed: points.length, crashPoints: points.join(","), endStateDifferences: end.length, violations: violations.length });
+    const crashEnd = shape((await emulator.control.sessions(crashKey)).map((s) => ({ ...s, client_reference_id: s.client_reference_id?.replace("owned_crash_", "owned_") ?? null })));
+    const cleanEnd = shape((await emulator.control.sessions(cleanKey)).map((s) => ({ ...s, client_reference_id: s.client_reference_id?.replace("owned_clean_", "owned_") ?? null })));
+    const end = diffShapes(crashEnd, cleanEnd);
+    report("crash/harness-destroy", { seeded: seeded.size, owned: OWNED, actionable, killsTried: DESTROY_KILLS, killed: points.length, crashPoints: points.join(","), endStateDifferences: end.length, violations: violations.length });
     expect(violations).toEqual([]);
     expect(end).toEqual([]);
-    expect(points.length).toBeGreaterThanOrEqual(1);
+    expect(crashEnd.size).toBe(seeded.size + OWNED);
+    expect(points.length).toBeGreaterThanOrEqual(Math.ceil(DESTROY_KILLS / 2));
   } finally {
     ws.remove();
   }
