@@ -23,11 +23,14 @@ export function readBody(req: IncomingMessage): Promise<string> {
       if (tooLarge) reject(invalidRequest(`Request body too large: the limit is ${MAX_BODY_BYTES} bytes.`));
       else resolve(text);
     });
-    req.on("error", reject);
-    // A client that hangs up mid-body: settle, so nothing waits forever (the reply goes nowhere).
-    req.on("close", () => {
+    // A client that hangs up mid-body ("aborted" error, then close): settle with a request error,
+    // not a bug, so nothing waits forever and nothing is logged as an emulator fault (the reply
+    // goes nowhere).
+    const aborted = (): void => {
       if (!ended) reject(invalidRequest("The request was aborted before its body was complete."));
-    });
+    };
+    req.on("error", aborted);
+    req.on("close", aborted);
   });
 }
 

@@ -2,7 +2,8 @@
  * Concurrency through the harness (issue 6 item 5): several stacks of one program, run at the same
  * time against one account whose rate limit is far below what they send together, create, update
  * and delete many sessions. No operation fails because of a 429, no update is lost, nothing is
- * duplicated, and each delete follows its resource's policy.
+ * duplicated, and each delete follows its resource's policy. Then the same program through
+ * Pulumi's provider process with faults injected: no duplicate, clear failures, reruns converge.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -50,11 +51,12 @@ async function allStacks(op: "up" | "destroy", config: Record<string, string>): 
   return Promise.all(stackNames.map(async (stack) => (await open(stack, config))[op]()));
 }
 
-async function byRef(): Promise<Map<string, Stripe.Identity.VerificationSession[]>> {
+async function byRefOf(account: string): Promise<Map<string, Stripe.Identity.VerificationSession[]>> {
   const map = new Map<string, Stripe.Identity.VerificationSession[]>();
-  for (const s of await emulator.control.sessions(key)) map.set(s.client_reference_id ?? "", [...(map.get(s.client_reference_id ?? "") ?? []), s]);
+  for (const s of await emulator.control.sessions(account)) map.set(s.client_reference_id ?? "", [...(map.get(s.client_reference_id ?? "") ?? []), s]);
   return map;
 }
+const byRef = () => byRefOf(key);
 
 function expectDeletedByPolicy(s: Stripe.Identity.VerificationSession, index: number): void {
   const policy = POLICIES[index % 3];
@@ -120,4 +122,46 @@ test(`${STACKS} stacks x ${COUNT} sessions at once, account limit ${RATE} req/s:
   });
   // The point of the exercise: the account did push back, and nothing failed because of it.
   expect(stats.rateLimited).toBeGreaterThan(0);
+});
+
+test("through Pulumi's provider process with faults on (10% 500s, 5% resets, 5% lost responses): no duplicate, clear failures, reruns converge", async () => {
+  const faultKey = emulator.newKey();
+  const openFaulty = (config: Record<string, string>) =>
+    Harness.open({
+      programDir,
+      stack: "faults",
+      config: { "stripe-identity:apiBase": emulator.url, "reliability-fleet:stackTag": "faults", "reliability-fleet:count": String(COUNT), ...config },
+      secrets: { "stripe-identity:apiKey": faultKey },
+    });
+  await emulator.control.config({ rateLimit: null, faults: { errorRate: 0.1, resetRate: 0.05, lostResponseRate: 0.05 }, seed: 4242 });
+  const failures: string[] = [];
+  /** What Pulumi users do: run again until it succeeds (bounded); every failure must say what failed. */
+  const untilDone = async (op: "up" | "destroy", config: Record<string, string>): Promise<Summary> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await (await openFaulty(config))[op]();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        failures.push(message);
+        expect(message).toMatch(/VerificationSession|vs_|urn:pulumi/);
+        expect(findSecret(message, [faultKey])).toBeUndefined();
+        if (attempt >= 4) throw error;
+      }
+    }
+  };
+  try {
+    const stats0 = await emulator.control.stats();
+    await untilDone("up", {});
+    await untilDone("up", { "reliability-fleet:round": "2" });
+    const sessions = await byRefOf(faultKey);
+    expect(sessions.size).toBe(COUNT);
+    for (const [ref, found] of sessions) expect({ ref, copies: found.length, round: found[0].metadata?.round }).toEqual({ ref, copies: 1, round: "2" });
+    await untilDone("destroy", {});
+    for (let i = 0; i < COUNT; i++) expectDeletedByPolicy((await byRefOf(faultKey)).get(`fleet_faults_${i}`)![0], i);
+    const stats = await emulator.control.stats();
+    report("concurrency/faults-through-harness", { sessions: COUNT, faultsInjected: stats.faults - stats0.faults, failedOperations: failures.length, duplicates: 0 });
+    expect(stats.faults - stats0.faults).toBeGreaterThan(0);
+  } finally {
+    await emulator.control.config({ faults: { errorRate: 0, resetRate: 0, lostResponseRate: 0 }, rateLimit: { test: RATE, live: RATE } });
+  }
 });

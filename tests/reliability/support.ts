@@ -71,6 +71,8 @@ export function unclearError(error: unknown, secrets: readonly string[]): string
 
 /** Client secrets look like `vs_..._secret_...`; any occurrence in an artifact is a leak. */
 export const CLIENT_SECRET = /_secret_[A-Za-z0-9]+/;
+/** The hosted verification URL is a bearer secret too (`url`, a secret output). */
+export const VERIFICATION_URL = /verify\.stripe\.com\/start\/[A-Za-z0-9_]+/;
 
 /** The first secret found in `text` (masked for the report), or undefined. */
 export function findSecret(text: string, secrets: readonly string[], clientSecrets = true): string | undefined {
@@ -80,6 +82,8 @@ export function findSecret(text: string, secrets: readonly string[], clientSecre
   if (clientSecrets) {
     const match = CLIENT_SECRET.exec(text);
     if (match) return `client secret ${match[0].slice(0, 10)}...`;
+    const url = VERIFICATION_URL.exec(text);
+    if (url) return `verification url ${url[0].slice(0, 30)}...`;
   }
   return undefined;
 }

@@ -5,6 +5,7 @@
  * emulator's dump before and after, and the report agrees with the dump.
  */
 import type Stripe from "stripe";
+import { MaxSessionsExceededError } from "../../provider/redaction/guards";
 import { planSession, type BulkAction } from "../../provider/redaction/plan";
 import type { SessionOutcome } from "../../provider/redaction/report";
 import { runBulkRedaction } from "../../provider/redaction/run";
@@ -143,4 +144,22 @@ test(`sweep (redact and cancel, two accounts at once) under 500s, resets, lost r
   expect(violations).toEqual([]);
   expect(stats.faults).toBeGreaterThan(20);
   expect(stats.rateLimited).toBeGreaterThan(0);
+});
+
+test("the maxSessions guard holds under the same faults: too many matches -> refused before any write", async () => {
+  const key = emulator.newKey();
+  await seedAccount(key);
+  const before = JSON.stringify(await emulator.control.sessions(key));
+  const matching = (await emulator.control.sessions(key)).filter((s) => inFilter("cancel", s, Math.floor(Date.now() / 1000))).length;
+  await emulator.control.config({ faults: FAULTS, seed: SEED + 1 });
+  try {
+    const refused = await runBulkRedaction({ apiKey: key, apiBase: emulator.url, filter: FILTERS.cancel, action: "cancel", requestsPerSecond: 200, maxSessions: matching - 1, timeoutMs: 5_000 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(MaxSessionsExceededError);
+    expect(refused).toMatchObject({ matched: matching, maxSessions: matching - 1 });
+    expect(JSON.stringify(await emulator.control.sessions(key))).toBe(before);
+    const allowed = await runBulkRedaction({ apiKey: key, apiBase: emulator.url, filter: FILTERS.cancel, action: "cancel", requestsPerSecond: 200, maxSessions: matching, timeoutMs: 5_000 });
+    expect(allowed).toMatchObject({ matched: matching, failed: 0, complete: true });
+  } finally {
+    await emulator.control.config({ faults: { errorRate: 0, resetRate: 0, lostResponseRate: 0 } });
+  }
 });
