@@ -6,15 +6,16 @@
  *
  * `npx tsx bench/api-calls.ts` (writes bench/results/api-calls.json) or `run()` from bench/run.ts.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { EmulatorControl, startEmulator } from "../emulator";
 import { createSessionProvider } from "../provider/session/provider";
 
+import { ensureBuilt, ROOT } from "../tests/helpers/build";
+
 const RESOURCES = 50;
-const ROOT = join(__dirname, "..");
 type Provider = Required<pulumi.dynamic.ResourceProvider>;
 
 async function countCalls(control: EmulatorControl, action: () => Promise<unknown>): Promise<{ total: number; byRoute: Record<string, number> }> {
@@ -98,10 +99,7 @@ export async function run(): Promise<Record<string, unknown>> {
       for (let i = 0; i < RESOURCES; i++) await provider.delete(ids[i], states[i]);
     });
 
-    if (!existsSync(join(ROOT, "dist", "sdk", "shim.js"))) {
-      // The shipped text comes from dist/; tsc emits even when unrelated files have type errors.
-      spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "ignore" });
-    }
+    ensureBuilt(); // the shipped text comes from dist/
     const sizes = Object.fromEntries(Object.entries(SIZE_SCRIPTS).map(([name, body]) => [name, serializedSize(body, apiKey)]));
     const perResource = (c: { total: number }) => c.total / RESOURCES;
     const result = {

@@ -2,33 +2,16 @@
  * Shared by the sweep benches: the emulator in a child process (the built bin), its control API,
  * request totals from its stats, and a fresh, seeded account per scenario.
  */
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { EmulatorControl } from "../emulator/control-client";
 
 export const ROOT = path.resolve(__dirname, "..");
 
-/** Builds dist/ when a source the benches run from is newer than its build. */
-export function ensureBuilt(): void {
-  const dirs = ["emulator", "provider", "provider/redaction", "provider/stripe"];
-  const stale = dirs.some((dir) =>
-    readdirSync(path.join(ROOT, dir))
-      .filter((f) => f.endsWith(".ts"))
-      .some((f) => {
-        const built = path.join(ROOT, "dist", dir, f.replace(/\.ts$/, ".js"));
-        return !existsSync(built) || statSync(built).mtimeMs < statSync(path.join(ROOT, dir, f)).mtimeMs;
-      }),
-  );
-  if (!stale) return;
-  try {
-    execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json")], { stdio: "pipe" });
-  } catch {
-    // tsc emits even when files elsewhere in the checkout have type errors.
-  }
-}
+export { ensureBuilt } from "../tests/helpers/build";
 
 export interface ChildEmulator {
   url: string;

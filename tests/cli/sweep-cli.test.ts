@@ -3,30 +3,13 @@
  * codes, progress lines on a non-terminal stderr, and the key never printed.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
+import { ensureBuilt, ROOT } from "../helpers/build";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 
-const ROOT = join(__dirname, "..", "..");
 const BIN = join(ROOT, "dist", "cli", "bin.js");
-
-function ensureBuilt(): void {
-  const dirs = ["cli", "provider/redaction", "provider/stripe", "provider"].map((d) => join(ROOT, d));
-  const sources = dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => join(dir, f)));
-  try {
-    const builtAt = statSync(BIN).mtimeMs;
-    if (!sources.some((file) => statSync(file).mtimeMs > builtAt)) return;
-  } catch {
-    // not built yet
-  }
-  try {
-    execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "pipe" });
-  } catch {
-    // tsc emits even with type errors elsewhere in the checkout
-  }
-}
 
 interface Result {
   code: number;

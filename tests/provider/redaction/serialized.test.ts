@@ -3,37 +3,16 @@
  * `__provider` text is small, keyless, and works when loaded the way Pulumi's dynamic-provider
  * process loads it, from a program folder that has the package only by name.
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { BulkRedaction } from "../../../sdk/BulkRedaction";
+import { ensureBuilt, ROOT } from "../../helpers/build";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const requireFromString = require("require-from-string") as (code: string, opts?: { prependPaths?: string[] }) => { handler(): pulumi.dynamic.ResourceProvider };
-
-const ROOT = join(__dirname, "..", "..", "..");
-
-function ensureBuilt(): void {
-  const built = join(ROOT, "dist", "provider", "redaction", "provider.js");
-  const dirs = [join(ROOT, "provider", "redaction"), join(ROOT, "provider", "stripe"), join(ROOT, "provider"), join(ROOT, "sdk")];
-  const sources = dirs.flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => join(dir, f)));
-  let stale = true;
-  try {
-    const builtAt = statSync(built).mtimeMs;
-    stale = sources.some((file) => statSync(file).mtimeMs > builtAt);
-  } catch {
-    stale = true;
-  }
-  if (!stale) return;
-  try {
-    execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "pipe" });
-  } catch {
-    // tsc emits even when other people's files have type errors; the load below shows whether ours work.
-  }
-}
 
 interface Registered {
   type: string;

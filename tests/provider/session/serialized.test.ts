@@ -4,38 +4,16 @@
  * it (require-from-string, `.handler()`), from a folder where the package is only reachable by name.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { VerificationSession } from "../../../sdk/VerificationSession";
+import { ensureBuilt, ROOT } from "../../helpers/build";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const requireFromString = require("require-from-string") as (code: string, opts?: { prependPaths?: string[] }) => { handler(): pulumi.dynamic.ResourceProvider };
-
-const ROOT = join(__dirname, "..", "..", "..");
-
-/** dist/ must hold this checkout's provider: rebuild when a source file is newer. */
-function ensureBuilt(): void {
-  const built = join(ROOT, "dist", "provider", "session", "provider.js");
-  const sources = [join(ROOT, "provider", "session"), join(ROOT, "sdk"), join(ROOT, "provider")].flatMap((dir) =>
-    readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => join(dir, f)),
-  );
-  let stale = true;
-  try {
-    const builtAt = statSync(built).mtimeMs;
-    stale = sources.some((file) => statSync(file).mtimeMs > builtAt);
-  } catch {
-    stale = true;
-  }
-  if (!stale) return;
-  try {
-    execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "pipe" });
-  } catch {
-    // tsc still emits when files elsewhere have type errors; the load below tells if ours are usable.
-  }
-}
 
 async function serializedProvider(): Promise<{ text: string; type: string; secretOutputs: string[] }> {
   let captured: { text: string; type: string } | undefined;
