@@ -6,11 +6,11 @@
  * key. A few vectors also go through the built binary: exit 2, one line, no stack trace.
  */
 import { spawnSync } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import fc from "fast-check";
 import { parseArgs, type ParseResult } from "../../cli/args";
 import { boundProblem } from "../../provider/redaction/filter";
+import { requireBuilt } from "./processes";
 import { findSecret, LONG, report, SEED } from "./support";
 
 const RUNS = LONG ? 20_000 : 3_000;
@@ -112,7 +112,7 @@ test("absurd --concurrency is a usage error naming the flag, not a crash or a ha
 });
 
 test("the binary: usage errors exit 2 with one line and no stack trace; the key never printed", () => {
-  if (!fs.existsSync(BIN)) throw new Error("dist/cli/bin.js is missing: run `npm run build` first");
+  requireBuilt(BIN);
   const base = ["--api-base", "http://127.0.0.1:9"];
   // Vectors the parser refuses (a run against a closed port would only measure retries).
   const refused = fc

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type Stripe from "stripe";
+import { ensureBuilt } from "../helpers/build";
 import type { TestEmulator } from "../helpers/emulator";
 
 type Session = Stripe.Identity.VerificationSession;
@@ -17,7 +18,9 @@ export const HARNESS_CLI = path.join(ROOT, "dist", "harness", "cli.js");
 export const DAY = 86_400;
 const REDACT_ROUTE = "POST /v1/identity/verification_sessions/:id/redact";
 
+/** dist/ as of the sources (rebuilt when stale, see tests/helpers/build.ts), with `file` in it. */
 export function requireBuilt(file: string): void {
+  ensureBuilt();
   if (!fs.existsSync(file)) throw new Error(`${path.relative(ROOT, file)} is missing: run \`npm run build\` first`);
 }
 

@@ -15,6 +15,7 @@ import { VerificationSession } from "../../sdk/VerificationSession";
 // The built harness (as the crash tests use its CLI): its runner starts as plain JS, much faster.
 import { Harness, HarnessError, type Summary } from "../../dist/harness";
 import { linkedWorkspace } from "../harness/workspace";
+import { ensureBuilt } from "../helpers/build";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { ArtifactScan } from "./secret-scan";
 import { attempt, CLIENT_SECRET, report } from "./support";
@@ -33,6 +34,7 @@ const keepError = scan.keepError.bind(scan);
 const leaks = (): string[] => scan.leaks(emulatorLog.map((text) => ({ source: "emulator log", text })));
 
 beforeAll(async () => {
+  ensureBuilt(); // the harness's runner and the package it loads come from dist/
   emulator = await startTestEmulator({ log: (line) => emulatorLog.push(line) });
   scan.captureConsole();
 });
