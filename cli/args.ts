@@ -72,7 +72,7 @@ export function maskKeysIn(text: string): string {
 function positiveNumber(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0) || n > 10_000) throw new InvalidArgumentError(`${flag} expects requests per second between 0 and 10000, got "${value}".`);
+    if (!/^\d+(\.\d+)?$/.test(value) || !(n >= 0.1) || n > 10_000) throw new InvalidArgumentError(`${flag} expects requests per second from 0.1 to 10000, got "${value}".`);
     return n;
   };
 }

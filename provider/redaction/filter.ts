@@ -34,6 +34,14 @@ const RedactionFilterFields = z.strictObject({
   excludeIds: z.array(NonEmpty).optional(),
 });
 
+/**
+ * Before Stripe existed: a createdAfter at or before this excludes no session, so alone it is no
+ * bound (unix seconds, 2011-01-01).
+ */
+export const BEFORE_ANY_SESSION = 1_293_840_000;
+
+const IDENTITY_BOUNDS = ["clientReferenceId", "clientReferenceIdPrefix", "relatedCustomer"] as const;
+
 /** The fields that narrow a filter by time or identity; see `boundProblem`. */
 export const BOUND_FIELDS = ["createdBefore", "createdAfter", "clientReferenceId", "clientReferenceIdPrefix", "relatedCustomer", "metadata"] as const;
 
@@ -125,6 +133,18 @@ export function compileFilter(filter: RedactionFilter, nowMs: number): CompiledF
   if (problem) throw new UserInputError(`filter: ${problem}`);
   const createdGte = filter.createdAfter !== undefined ? ceilSeconds(resolveDateSpec(filter.createdAfter, nowMs)) : undefined;
   const createdLt = filter.createdBefore !== undefined ? ceilSeconds(resolveDateSpec(filter.createdBefore, nowMs)) : undefined;
+  // A time bound that resolves to "everything until now" (createdBefore: "0d" or a future date) or
+  // "everything since before Stripe" narrows nothing; without an identity bound the filter is unbounded.
+  const narrowsByIdentity =
+    IDENTITY_BOUNDS.some((field) => filter[field] !== undefined) || Object.keys(filter.metadata ?? {}).length > 0;
+  const narrowsByTime =
+    (createdLt !== undefined && createdLt < Math.floor(nowMs / 1000)) || (createdGte !== undefined && createdGte > BEFORE_ANY_SESSION);
+  if (!narrowsByIdentity && !narrowsByTime) {
+    throw new UserInputError(
+      `filter: createdBefore/createdAfter resolve to a range that excludes no session (createdBefore must be in the past, ` +
+        `createdAfter after 2011-01-01), and no other field narrows the filter; ${UNBOUNDED_MESSAGE}`,
+    );
+  }
   if (createdGte !== undefined && createdLt !== undefined && createdGte >= createdLt) {
     throw new UserInputError(
       `filter.createdAfter: resolves to ${new Date(createdGte * 1000).toISOString()}, not earlier than createdBefore (${new Date(createdLt * 1000).toISOString()}), so nothing can match`,

@@ -4,6 +4,7 @@
  * does not know yet (preview) skipped rather than reported.
  */
 import { z } from "zod";
+import { UserInputError } from "../errors";
 import { RedactionFilter, UNBOUNDED_MESSAGE } from "./filter";
 import type { BulkAction as PlanAction } from "./plan";
 
@@ -23,7 +24,7 @@ export const BulkRedactionArgs = z.strictObject({
   runOn: z.array(RunPhase).default(["create", "update"]),
   dryRun: z.boolean().default(false),
   maxSessions: z.number().int("must be a whole number").min(0).optional(),
-  requestsPerSecond: z.number().positive().max(10_000).optional(),
+  requestsPerSecond: z.number().min(0.1, "must be at least 0.1 request per second").max(10_000).optional(),
   allowLivemode: z.boolean().default(false),
   /** Any values; a change makes the next `up` run the sweep again (with runOn update). */
   triggers: z.array(z.json()).optional(),
@@ -95,7 +96,7 @@ export function parseBulkArgs(inputs: unknown): BulkRedactionArgs {
   const parsed = BulkRedactionArgs.safeParse(userInputs(inputs));
   if (!parsed.success || failures.length > 0) {
     const text = failures.map((f) => `${f.property}: ${f.reason}`).join("; ") || "invalid arguments";
-    throw new Error(`invalid BulkRedaction args: ${text}`);
+    throw new UserInputError(`invalid BulkRedaction args: ${text}`);
   }
   return parsed.data;
 }

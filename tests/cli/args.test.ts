@@ -69,6 +69,7 @@ describe("parseArgs: usage errors name the flag", () => {
     [["--created-before", "7d", "--metadata", "novalue"], /--metadata expects key=value/],
     [["--created-before", "7d", "--rps", "0"], /--rps expects requests per second/],
     [["--created-before", "7d", "--rps", "fast"], /--rps expects/],
+    [["--created-before", "7d", "--rps", "0.0000001"], /--rps expects requests per second from 0.1/],
     [["--created-before", "7d", "--concurrency", "0"], /--concurrency expects a whole number from 1 to 1000/],
     [["--created-before", "7d", "--concurrency", "100000000"], /--concurrency expects a whole number from 1 to 1000/],
     [["--created-before", "7d", "--max-sessions", "99999999999999999999"], /--max-sessions expects a whole number/],

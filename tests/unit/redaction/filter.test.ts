@@ -120,6 +120,20 @@ describe("compileFilter: list queries", () => {
   it("refuses a mixed relative/absolute range that is empty at run time", () => {
     expect(() => compile({ createdAfter: "2026-06-14", createdBefore: "7d" })).toThrow(/filter\.createdAfter: resolves to .* not earlier than createdBefore/);
   });
+  it.each([
+    [{ createdBefore: "0d" }],
+    [{ createdBefore: "2030-01-01", status: ["verified"] }],
+    [{ createdAfter: "2010-06-01" }],
+    [{ createdAfter: "2005-01-01", createdBefore: "2099-01-01" }],
+  ])("refuses a time bound that excludes no session when nothing else narrows: %j", (raw) => {
+    expect(() => compile(raw)).toThrow(/excludes no session/);
+  });
+  it("accepts the same time bounds next to an identity bound, and real time bounds alone", () => {
+    expect(() => compile({ createdBefore: "0d", clientReferenceIdPrefix: "app-" })).not.toThrow();
+    expect(() => compile({ createdAfter: "2010-06-01", metadata: { app: "shop" } })).not.toThrow();
+    expect(() => compile({ createdBefore: "1s" })).not.toThrow();
+    expect(() => compile({ createdAfter: "2026-06-01" })).not.toThrow();
+  });
   it("refuses an unbounded filter even when it skipped the schema", () => {
     expect(() => compileFilter({ status: ["verified"] }, NOW)).toThrow(UNBOUNDED_MESSAGE);
   });
@@ -229,7 +243,13 @@ describe("compileFilter: property", () => {
         try {
           compiled = compileFilter(filter, NOW);
         } catch (error) {
-          // Only an empty mixed range may be refused here; then the naive scan selects nothing.
+          if (/excludes no session/.test(String(error))) {
+            // Refused as unbounded: no identity field, and the time range keeps every session since 2011.
+            expect([filter.clientReferenceId, filter.clientReferenceIdPrefix, filter.relatedCustomer]).toEqual([undefined, undefined, undefined]);
+            expect(Object.keys(filter.metadata ?? {})).toEqual([]);
+            return;
+          }
+          // Otherwise only an empty mixed range may be refused here; then the naive scan selects nothing.
           expect(String(error)).toMatch(/not earlier than createdBefore/);
           expect(all.filter((s) => naive(filter, s, NOW))).toEqual([]);
           return;
