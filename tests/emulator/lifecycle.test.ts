@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { startTestEmulator, TestEmulator } from "../helpers/emulator";
+import { startTestAccount, TestEmulator } from "../helpers/emulator";
 
 /**
  * Every status transition, and every rejected one, as a table: (starting state x operation) ->
@@ -7,13 +7,8 @@ import { startTestEmulator, TestEmulator } from "../helpers/emulator";
  */
 let emu: TestEmulator;
 let stripe: Stripe;
-let key: string;
 
-beforeAll(async () => {
-  emu = await startTestEmulator();
-  key = emu.newKey();
-  stripe = emu.stripe(key);
-});
+beforeAll(async () => ({ emu, stripe } = await startTestAccount()));
 afterAll(() => emu.close());
 
 type Start = "requires_input" | "failed" | "processing" | "verified" | "canceled" | "redacted_open" | "redacted_verified";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import Stripe from "stripe";
-import { startTestEmulator, TestEmulator } from "../helpers/emulator";
+import { startTestAccount, TestEmulator } from "../helpers/emulator";
 
 /**
  * Bad input: unknown parameters, wrong types, bad enums, huge values, malformed and oversized
@@ -10,11 +10,7 @@ let emu: TestEmulator;
 let key: string;
 let stripe: Stripe;
 
-beforeAll(async () => {
-  emu = await startTestEmulator();
-  key = emu.newKey();
-  stripe = emu.stripe(key);
-});
+beforeAll(async () => ({ emu, key, stripe } = await startTestAccount()));
 afterAll(() => emu.close());
 
 const SESSIONS = "/v1/identity/verification_sessions";

@@ -1,16 +1,11 @@
 import Stripe from "stripe";
-import { startTestEmulator, TestEmulator } from "../helpers/emulator";
+import { startTestAccount, TestEmulator } from "../helpers/emulator";
 
 /** VerificationReports: made when checks finish, listed and retrieved with their filters. */
 let emu: TestEmulator;
 let stripe: Stripe;
-let key: string;
 
-beforeAll(async () => {
-  emu = await startTestEmulator();
-  key = emu.newKey();
-  stripe = emu.stripe(key);
-});
+beforeAll(async () => ({ emu, stripe } = await startTestAccount()));
 afterAll(() => emu.close());
 
 async function verify(id: string): Promise<void> {

@@ -35,3 +35,10 @@ export async function startTestEmulator(options?: EmulatorOptions): Promise<Test
     close: () => running.close(),
   };
 }
+
+/** An emulator with one fresh account and a client for it: the usual setup of an emulator test file. */
+export async function startTestAccount(options?: EmulatorOptions): Promise<{ emu: TestEmulator; key: string; stripe: Stripe }> {
+  const emu = await startTestEmulator(options);
+  const key = emu.newKey();
+  return { emu, key, stripe: emu.stripe(key) };
+}

@@ -4,12 +4,26 @@
  * its source, then scanned for the API keys in play and for client secrets / verification URLs.
  */
 import { inspect } from "node:util";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { findSecret, unclearError } from "./support";
 
 export class ArtifactScan {
   readonly secrets: string[] = [];
   private readonly artifacts: { source: string; text: string }[] = [];
   private restore: (() => void) | undefined;
+  private emulator: TestEmulator | undefined;
+
+  /** An emulator whose log lines are artifacts too, with console capture on until `close()`. */
+  async startEmulator(): Promise<TestEmulator> {
+    this.emulator = await startTestEmulator({ log: (line) => this.artifacts.push({ source: "emulator log", text: line }) });
+    this.captureConsole();
+    return this.emulator;
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    await this.emulator?.close();
+  }
 
   /** Also keeps everything written to stdout/stderr until `stop()`. */
   captureConsole(): void {
@@ -33,6 +47,10 @@ export class ArtifactScan {
 
   get count(): number {
     return this.artifacts.length;
+  }
+
+  countOf(source: string): number {
+    return this.artifacts.filter((artifact) => artifact.source === source).length;
   }
 
   keep(source: string, value: unknown): void {

@@ -9,27 +9,22 @@ import type * as pulumi from "@pulumi/pulumi";
 import { LivemodeRefusedError } from "../../provider/redaction/guards";
 import { createBulkRedactionProvider } from "../../provider/redaction/provider";
 import { runBulkRedaction } from "../../provider/redaction/run";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import type { TestEmulator } from "../helpers/emulator";
 import { requireBuilt, SWEEP_CLI } from "./processes";
 import { ArtifactScan } from "./secret-scan";
 import { attempt } from "./support";
 
 let emulator: TestEmulator;
-const emulatorLog: string[] = [];
 const scan = new ArtifactScan();
 const { secrets } = scan;
 const keep = scan.keep.bind(scan);
 const keepError = scan.keepError.bind(scan);
-const leaks = (): string[] => scan.leaks(emulatorLog.map((text) => ({ source: "emulator log", text })));
+const leaks = (): string[] => scan.leaks();
 
 beforeAll(async () => {
-  emulator = await startTestEmulator({ log: (line) => emulatorLog.push(line) });
-  scan.captureConsole();
+  emulator = await scan.startEmulator();
 });
-afterAll(async () => {
-  scan.stop();
-  await emulator.close();
-});
+afterAll(() => scan.close());
 
 /** Async: the emulator runs in this process, so a synchronous spawn would starve it. */
 async function sweepCli(args: string[], env: Record<string, string>): Promise<{ status: number | null; out: string }> {

@@ -16,7 +16,7 @@ import { VerificationSession } from "../../sdk/VerificationSession";
 import { Harness, HarnessError, type Summary } from "../../dist/harness";
 import { linkedWorkspace } from "../harness/workspace";
 import { ensureBuilt } from "../helpers/build";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import type { TestEmulator } from "../helpers/emulator";
 import { ArtifactScan } from "./secret-scan";
 import { attempt, CLIENT_SECRET, report } from "./support";
 
@@ -26,22 +26,17 @@ type Provider = Required<pulumi.dynamic.ResourceProvider>;
 const SECRET_OUTPUT_KEYS = ["clientSecret", "url"];
 
 let emulator: TestEmulator;
-const emulatorLog: string[] = [];
 const scan = new ArtifactScan();
 const { secrets } = scan;
 const keep = scan.keep.bind(scan);
 const keepError = scan.keepError.bind(scan);
-const leaks = (): string[] => scan.leaks(emulatorLog.map((text) => ({ source: "emulator log", text })));
+const leaks = (): string[] => scan.leaks();
 
 beforeAll(async () => {
   ensureBuilt(); // the harness's runner and the package it loads come from dist/
-  emulator = await startTestEmulator({ log: (line) => emulatorLog.push(line) });
-  scan.captureConsole();
+  emulator = await scan.startEmulator();
 });
-afterAll(async () => {
-  scan.stop();
-  await emulator.close();
-});
+afterAll(() => scan.close());
 
 function bind(key: string, env: Record<string, string> = {}): { provider: Provider; logs: string[] } {
   secrets.push(key);
@@ -108,7 +103,7 @@ test("provider lifecycle and deliberate errors: no key or client secret anywhere
   for (const line of logs) keep("provider log", line);
 
   expect(leaks()).toEqual([]);
-  report("secrets/provider", { artifacts: scan.count, emulatorLogLines: emulatorLog.length, leaks: 0 });
+  report("secrets/provider", { artifacts: scan.count, emulatorLogLines: scan.countOf("emulator log"), leaks: 0 });
 });
 
 test("malformed keys and bad apiBase values fail with typed errors that never carry the key", async () => {

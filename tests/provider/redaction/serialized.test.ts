@@ -3,16 +3,11 @@
  * `__provider` text is small, keyless, and works when loaded the way Pulumi's dynamic-provider
  * process loads it, from a program folder that has the package only by name.
  */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { BulkRedaction } from "../../../sdk/BulkRedaction";
-import { ensureBuilt, ROOT } from "../../helpers/build";
+import { ensureBuilt } from "../../helpers/build";
+import { loadSerializedProvider, programFolder, type ProgramFolder } from "../../helpers/serialized";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const requireFromString = require("require-from-string") as (code: string, opts?: { prependPaths?: string[] }) => { handler(): pulumi.dynamic.ResourceProvider };
 
 interface Registered {
   type: string;
@@ -45,17 +40,15 @@ async function register(): Promise<Registered[]> {
 }
 
 let emulator: TestEmulator;
-let folder: string;
+let program: ProgramFolder;
 beforeAll(async () => {
   ensureBuilt();
   emulator = await startTestEmulator();
-  folder = mkdtempSync(join(tmpdir(), "psi-bulk-program-"));
-  mkdirSync(join(folder, "node_modules"));
-  symlinkSync(ROOT, join(folder, "node_modules", "pulumi-stripe-identity"), "dir");
+  program = programFolder("psi-bulk-program-");
 }, 120_000);
 afterAll(async () => {
   await emulator.close();
-  rmSync(folder, { recursive: true, force: true });
+  program.remove();
 });
 
 describe("BulkRedaction registration and serialized provider", () => {
@@ -72,9 +65,7 @@ describe("BulkRedaction registration and serialized provider", () => {
     const key = emulator.newKey();
     const now = Math.floor(Date.now() / 1000);
     await emulator.control.seed({ apiKey: key, count: 12, created: { from: now - 30 * 86_400, to: now - 8 * 86_400 }, metadata: { app: "shop" } });
-    const provider = requireFromString(text, { prependPaths: [join(folder, "node_modules")] }).handler();
-    const config: Record<string, string> = { "stripe-identity:apiKey": key, "stripe-identity:apiBase": emulator.url };
-    await provider.configure!({ config: { get: (k) => config[k], require: (k) => config[k] } });
+    const provider = await loadSerializedProvider(text, program, { "stripe-identity:apiKey": key, "stripe-identity:apiBase": emulator.url });
     const inputs: Record<string, unknown> = { ...run.inputs, requestsPerSecond: 500 };
     delete inputs.__provider;
     const checked = await provider.check!({}, inputs);

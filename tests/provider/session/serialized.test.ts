@@ -4,16 +4,14 @@
  * it (require-from-string, `.handler()`), from a folder where the package is only reachable by name.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { VerificationSession } from "../../../sdk/VerificationSession";
-import { ensureBuilt, ROOT } from "../../helpers/build";
+import { ensureBuilt } from "../../helpers/build";
+import { loadSerializedProvider, programFolder, type ProgramFolder } from "../../helpers/serialized";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const requireFromString = require("require-from-string") as (code: string, opts?: { prependPaths?: string[] }) => { handler(): pulumi.dynamic.ResourceProvider };
 
 async function serializedProvider(): Promise<{ text: string; type: string; secretOutputs: string[] }> {
   let captured: { text: string; type: string } | undefined;
@@ -41,18 +39,15 @@ async function serializedProvider(): Promise<{ text: string; type: string; secre
 }
 
 let emulator: TestEmulator;
-let folder: string;
+let program: ProgramFolder;
 beforeAll(async () => {
   ensureBuilt();
   emulator = await startTestEmulator();
-  // A user's program folder: the package is found only through node_modules, by name.
-  folder = mkdtempSync(join(tmpdir(), "psi-program-"));
-  mkdirSync(join(folder, "node_modules"));
-  symlinkSync(ROOT, join(folder, "node_modules", "pulumi-stripe-identity"), "dir");
+  program = programFolder("psi-program-");
 }, 120_000);
 afterAll(async () => {
   await emulator.close();
-  rmSync(folder, { recursive: true, force: true });
+  program.remove();
 });
 
 describe("serialized provider", () => {
@@ -65,9 +60,7 @@ describe("serialized provider", () => {
     expect(text).toContain('require("pulumi-stripe-identity/provider/entry")');
 
     const key = emulator.newKey();
-    const provider = requireFromString(text, { prependPaths: [join(folder, "node_modules")] }).handler();
-    const config: Record<string, string> = { "stripe-identity:apiKey": key, "stripe-identity:apiBase": emulator.url };
-    await provider.configure!({ config: { get: (k) => config[k], require: (k) => config[k] } });
+    const provider = await loadSerializedProvider(text, program, { "stripe-identity:apiKey": key, "stripe-identity:apiBase": emulator.url });
     const checked = await provider.check!({}, { type: "document", pulumiTag: { project: "proj", stack: "dev", resource: "kyc" } });
     const created = await provider.create(checked.inputs);
     expect(created.id).toMatch(/^vs_/);
