@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { UserInputError } from "../errors";
-import { RedactionFilter, UNBOUNDED_MESSAGE } from "./filter";
+import { compileFilter, RedactionFilter, UNBOUNDED_MESSAGE } from "./filter";
 import type { BulkAction as PlanAction } from "./plan";
 
 export const RUN_PHASES = ["create", "update", "destroy"] as const;
@@ -75,10 +75,22 @@ export function userInputs(inputs: unknown): Record<string, unknown> {
   return Object.fromEntries(Object.entries(inputs).filter(([key, value]) => !key.startsWith("__") && !outputs.has(key) && value !== undefined));
 }
 
-export function checkBulkArgs(news: unknown): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+/** `now` resolves relative dates for the run-time rules of the filter (a time bound must narrow something). */
+export function checkBulkArgs(news: unknown, now: number = Date.now()): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
   const raw = userInputs(news);
   const parsed = BulkRedactionArgs.safeParse(raw);
-  if (parsed.success) return { inputs: { ...raw, ...parsed.data }, failures: [] };
+  if (parsed.success) {
+    const inputs = { ...raw, ...parsed.data };
+    try {
+      compileFilter(parsed.data.filter, now);
+    } catch (error) {
+      // The same refusal a run would make, shown at preview instead.
+      if (!(error instanceof UserInputError)) throw error;
+      const [, property = "filter", reason = error.message] = /^(filter(?:\.\w+)?): ([\s\S]*)$/.exec(error.message) ?? [];
+      return { inputs, failures: [{ property, reason }] };
+    }
+    return { inputs, failures: [] };
+  }
   const failures: CheckFailure[] = [];
   for (const issue of parsed.error.issues) {
     if (unknownOnPath(raw, issue.path)) continue;

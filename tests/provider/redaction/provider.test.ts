@@ -79,6 +79,16 @@ describe("BulkRedaction provider: check and diff", () => {
     for (const junk of [null, "text", 42, []]) await expect(provider.check!({}, junk)).resolves.toHaveProperty("failures");
   });
 
+  it("check refuses at preview what a run would refuse once its clock is fixed", async () => {
+    const { provider } = await providerFor(emu.newKey());
+    const keepsEverything = await provider.check!({}, { filter: { status: ["verified"], createdBefore: "2999-01-01" }, action: "redact" });
+    expect(keepsEverything.failures).toEqual([{ property: "filter", reason: expect.stringMatching(/excludes no session/) }]);
+    const emptyRange = await provider.check!({}, { filter: { createdAfter: "2026-01-01", createdBefore: "3000d" }, action: "redact" });
+    expect(emptyRange.failures).toEqual([{ property: "filter.createdAfter", reason: expect.stringMatching(/not earlier than createdBefore/) }]);
+    const fine = await provider.check!({}, { filter: { status: ["verified"], createdBefore: "2999-01-01", clientReferenceIdPrefix: "app-" }, action: "redact" });
+    expect(fine.failures ?? []).toEqual([]);
+  });
+
   it("check skips values not known yet (preview)", async () => {
     const { provider } = await providerFor(emu.newKey());
     const result = await provider.check!({}, { filter: { status: ["verified"], clientReferenceId: UNKNOWN }, action: UNKNOWN, maxSessions: UNKNOWN });
