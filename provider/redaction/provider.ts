@@ -130,6 +130,8 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
   };
 
   delete = async (_id: string, props: Record<string, unknown>): Promise<void> => {
+    // Nothing to run at teardown: nothing to validate either, so no arg problem can block a destroy.
+    if (Array.isArray(props.runOn) && !props.runOn.includes("destroy")) return;
     const args = parseBulkArgs(Object.fromEntries([...DIFFED_FIELDS, "resourceName"].map((field) => [field, props[field]])));
     if (args.runOn.includes("destroy")) await this.run(args, "destroy");
   };

@@ -128,6 +128,15 @@ describe("BulkRedaction provider: runs", () => {
     expect(after.filter((s) => s.client_reference_id?.startsWith("shop-late-") && s.redaction !== null)).toHaveLength(7);
   });
 
+  it("delete without destroy in runOn touches nothing and is never blocked by the args", async () => {
+    const account = await seedAccount(emu, 10);
+    const { provider } = await providerFor(account.key);
+    const writes = await writeCount(emu);
+    // State written by another version may hold args this one refuses; destroy must still go through.
+    await expect(provider.delete!("bulkredaction-x", { ...args({ runOn: ["create"] }), filter: { status: ["verified"] } })).resolves.toBeUndefined();
+    expect(await writeCount(emu)).toBe(writes);
+  });
+
   it("runs on update when inputs change and runOn has update", async () => {
     const account = await seedAccount(emu, 10);
     const { provider } = await providerFor(account.key);
