@@ -6,7 +6,7 @@
  */
 import { IdentityError, UserInputError } from "../provider/errors";
 import { LivemodeRefusedError, MaxSessionsExceededError } from "../provider/redaction/guards";
-import { summaryLine } from "../provider/redaction/progress";
+import { leftForLater, summaryLine } from "../provider/redaction/progress";
 import type { SweepReport } from "../provider/redaction/report";
 import { runBulkRedaction, type BulkRunRequest } from "../provider/redaction/run";
 import { redactSecret } from "../provider/stripe/keys";
@@ -61,6 +61,8 @@ export async function runSweepCli(options: SweepCliOptions, io: CliIo): Promise<
     io.stdout.write(clean(planText(report, firstIds, options.dryRun)));
   } else {
     io.stdout.write(clean(`${report.complete ? "Done" : "Stopped early"}: ${summaryLine(report)}\n`));
+    const later = leftForLater(report);
+    if (later) io.stderr.write(`stripe-identity-sweep: ${later}\n`);
     for (const failure of report.failures.slice(0, 20)) io.stderr.write(clean(`failed: ${failure.id}: ${failure.message}\n`));
     if (report.failed > 20) io.stderr.write(`... and ${report.failed - 20} more failures\n`);
   }

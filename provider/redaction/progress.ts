@@ -35,6 +35,16 @@ export function summaryLine(report: SweepReport): string {
   return parts.join("; ") + stopped;
 }
 
+/**
+ * Sessions Stripe was still checking (`processing`) can be neither redacted nor canceled, so the run
+ * left them; for a privacy policy that is data still held, so it is said out loud, not only counted.
+ */
+export function leftForLater(report: SweepReport): string | undefined {
+  const processing = report.skippedByReason.processing ?? 0;
+  if (processing === 0 || report.dryRun) return undefined;
+  return `${number(processing)} matching session(s) were processing (Stripe was still checking them) and could not be ${report.action === "redact" ? "redacted" : "canceled"}; run again once their checks finish`;
+}
+
 /** Names the failed sessions (the first few) for an error message. */
 export function failureSummary(report: SweepReport, shown = 10): string {
   const listed = report.failures.slice(0, shown).map((f) => `${f.id} (${f.message})`);

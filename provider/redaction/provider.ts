@@ -13,7 +13,7 @@ import { resolveConfig, requireApiKey, type ConfigSource, type ProviderConfig } 
 import { IdentityError } from "../errors";
 import { redactSecret } from "../stripe/keys";
 import { checkBulkArgs, DIFFED_FIELDS, parseBulkArgs, userInputs, type BulkRedactionArgs, type RunPhase } from "./inputs";
-import { failureSummary, progressLine, summaryLine, throttle } from "./progress";
+import { failureSummary, leftForLater, progressLine, summaryLine, throttle } from "./progress";
 import type { SweepReport } from "./report";
 import { runBulkRedaction, type BulkRunRequest } from "./run";
 
@@ -165,6 +165,8 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
       throw new IdentityError(`${label}: ${message}`, { code: error instanceof IdentityError ? error.code : undefined });
     }
     this.log.info(redactSecret(`${label}: ${summaryLine(report)}`, apiKey));
+    const later = leftForLater(report);
+    if (later) this.log.warn(`${label}: ${later}`);
     if (report.failed > 0) {
       const retry = phase === "destroy" ? "pulumi destroy" : "pulumi up";
       const text = `${label}: ${failureSummary(report)}. ${summaryLine(report)}. Run ${retry} again to retry them: done sessions are skipped.`;
