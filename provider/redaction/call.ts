@@ -3,16 +3,12 @@
  * transient failures with the package's one retry predicate and backoff. 429s get their own,
  * larger budget: a 429 means nothing happened, and the pacer is already slowing down.
  */
-import { errorFacts, isRateLimited, isTransient } from "../stripe/errors";
+import { budgetedRetry, errorFacts, isRateLimited, type RetryBudget as AttemptBudget } from "../stripe/errors";
 import { withRetries, type BackoffPolicy, type Sleep } from "../stripe/backoff";
 import type { Pacer } from "./pacer";
 import type { SweepApi } from "./api";
 
-export interface RetryBudget {
-  /** Attempts (the first included) for 5xx, 409, resets and lost responses. */
-  transientAttempts: number;
-  /** Attempts answered 429 before giving up. */
-  rateLimitedAttempts: number;
+export interface RetryBudget extends AttemptBudget {
   policy?: BackoffPolicy;
   sleep?: Sleep;
   random?: () => number;
@@ -27,10 +23,8 @@ export interface CallContext {
 }
 
 export function pacedCaller(ctx: CallContext): <T>(operation: () => Promise<T>) => Promise<T> {
-  return async <T>(operation: () => Promise<T>): Promise<T> => {
-    let transient = 0;
-    let limited = 0;
-    return withRetries(
+  return <T>(operation: () => Promise<T>): Promise<T> =>
+    withRetries(
       async () => {
         await ctx.pacer.acquire();
         try {
@@ -46,17 +40,6 @@ export function pacedCaller(ctx: CallContext): <T>(operation: () => Promise<T>) 
           ctx.pacer.reconcile(ctx.api.counters().requests);
         }
       },
-      {
-        maxAttempts: ctx.retry.transientAttempts + ctx.retry.rateLimitedAttempts,
-        shouldRetry: (error) => {
-          if (isRateLimited(error)) return ++limited < ctx.retry.rateLimitedAttempts;
-          if (isTransient(error)) return ++transient < ctx.retry.transientAttempts;
-          return false;
-        },
-        policy: ctx.retry.policy,
-        sleep: ctx.retry.sleep,
-        random: ctx.retry.random,
-      },
+      { ...budgetedRetry(ctx.retry), policy: ctx.retry.policy, sleep: ctx.retry.sleep, random: ctx.retry.random },
     );
-  };
 }

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type Stripe from "stripe";
 import { IdentityError } from "../errors";
 import { withRetries, type Sleep } from "../stripe/backoff";
-import { errorFacts, isRateLimited, isTransient } from "../stripe/errors";
+import { budgetedRetry, errorFacts, type RetryBudget } from "../stripe/errors";
 import { redactSecret } from "../stripe/keys";
 import type { CreateParams, UpdateParams } from "./mapping";
 
@@ -26,32 +26,17 @@ export interface SessionApi {
 }
 
 /**
- * Attempts per call, the first included. Stripe's SDK already retries connection errors, 409 and
- * 5xx inside each attempt; this outer loop adds a few more tries with the same key, and 429s,
- * which the SDK never retries. A 429 means nothing happened, and many resources in parallel (one
- * Pulumi step each) can easily exceed an account's limit for a while, so 429s get a larger budget
- * of their own (the backoff caps each wait at 8 s): a burst never fails a step.
+ * Stripe's SDK already retries connection errors, 409 and 5xx inside each attempt; this outer loop
+ * adds a few more tries with the same key, and 429s, which the SDK never retries. Many resources in
+ * parallel (one Pulumi step each) can easily exceed an account's limit for a while, so 429s get a
+ * larger budget (the backoff caps each wait at 8 s): a burst never fails a step.
  */
-export interface RetryBudget {
-  transientAttempts: number;
-  rateLimitedAttempts: number;
-}
-
 export const DEFAULT_RETRY_BUDGET: RetryBudget = { transientAttempts: 3, rateLimitedAttempts: 12 };
 const REPORT = ["last_verification_report"];
 
 export function sessionApi(stripe: Stripe, sleep: Sleep, budget: RetryBudget = DEFAULT_RETRY_BUDGET): SessionApi {
   const sessions = stripe.identity.verificationSessions;
-  const retried = <T>(call: () => Promise<T>): Promise<T> => {
-    let transient = 1;
-    let limited = 1;
-    // One predicate (isTransient) and one backoff; the budget is only split by kind.
-    const shouldRetry = (error: unknown): boolean => {
-      if (!isTransient(error)) return false;
-      return isRateLimited(error) ? limited++ < budget.rateLimitedAttempts : transient++ < budget.transientAttempts;
-    };
-    return withRetries(() => call(), { maxAttempts: budget.transientAttempts + budget.rateLimitedAttempts, shouldRetry, sleep });
-  };
+  const retried = <T>(call: () => Promise<T>): Promise<T> => withRetries(() => call(), { ...budgetedRetry(budget), sleep });
   /** One key per logical action, reused by every retry of that action and by nothing else. */
   const key = (action: string) => `pulumi-stripe-identity-${action}-${randomUUID()}`;
   const expand = (wanted: boolean) => (wanted ? { expand: REPORT } : {});

@@ -53,3 +53,29 @@ export function isStateConflict(error: unknown): boolean {
   if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) return false;
   return error.statusCode === 400 && !error.param && error.code !== "idempotency_error";
 }
+
+/**
+ * Attempts per call, the first included, split by kind. A 429 means nothing happened, so it gets a
+ * budget of its own (usually larger) next to the one for 5xx, 409, resets and lost responses.
+ */
+export interface RetryBudget {
+  transientAttempts: number;
+  rateLimitedAttempts: number;
+}
+
+/**
+ * `isTransient` with a budget per kind, for `withRetries`. Call it once per logical call: the
+ * returned predicate counts that call's attempts.
+ */
+export function budgetedRetry(budget: RetryBudget): { maxAttempts: number; shouldRetry: (error: unknown) => boolean } {
+  let transient = 0;
+  let limited = 0;
+  return {
+    maxAttempts: budget.transientAttempts + budget.rateLimitedAttempts,
+    shouldRetry: (error) => {
+      if (isRateLimited(error)) return ++limited < budget.rateLimitedAttempts;
+      if (isTransient(error)) return ++transient < budget.transientAttempts;
+      return false;
+    },
+  };
+}
