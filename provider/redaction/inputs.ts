@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { UserInputError } from "../errors";
+import { containsUnknown, valueAt } from "../values";
 import { compileFilter, RedactionFilter, UNBOUNDED_MESSAGE } from "./filter";
 import type { BulkAction as PlanAction } from "./plan";
 
@@ -37,24 +38,9 @@ export type BulkRedactionArgsInput = z.input<typeof BulkRedactionArgs>;
 /** The input fields whose change is an update (everything but the log name). */
 export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "allowLivemode", "triggers"] as const;
 
-/** Pulumi's marker for a value not known yet (an output of a resource still to be created). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-export function containsUnknown(value: unknown): boolean {
-  if (value === UNKNOWN) return true;
-  if (Array.isArray(value)) return value.some(containsUnknown);
-  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
-  return false;
-}
-
 function unknownOnPath(root: unknown, path: readonly PropertyKey[]): boolean {
-  let value: unknown = root;
-  for (const part of path) {
-    if (value === UNKNOWN) return true;
-    if (value === null || typeof value !== "object") return false;
-    value = (value as Record<PropertyKey, unknown>)[part];
-  }
-  return containsUnknown(value);
+  const at = valueAt(root, path);
+  return at.unknown || containsUnknown(at.value);
 }
 
 export interface CheckFailure {

@@ -12,6 +12,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { resolveConfig, requireApiKey, type ConfigSource, type ProviderConfig } from "../config";
 import { IdentityError } from "../errors";
 import { redactSecret } from "../stripe/keys";
+import { sameValue } from "../values";
 import { checkBulkArgs, DIFFED_FIELDS, parseBulkArgs, userInputs, type BulkRedactionArgs, type RunPhase } from "./inputs";
 import { failureSummary, leftForLater, progressLine, summaryLine, throttle } from "./progress";
 import type { SweepReport } from "./report";
@@ -68,16 +69,6 @@ function pulumiLogger(): BulkLogger {
   };
 }
 
-/** Stable text for comparing inputs: key order does not matter. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
 function previousOutputs(state: Record<string, unknown>): BulkRedactionOutputs {
   const pick = <K extends keyof BulkRedactionOutputs>(key: K): BulkRedactionOutputs[K] =>
     (state[key] as BulkRedactionOutputs[K] | undefined) ?? NO_RUN[key];
@@ -112,7 +103,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
   };
 
   diff = async (_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> => {
-    const changed = DIFFED_FIELDS.filter((field) => canonical(olds[field]) !== canonical(news[field]));
+    const changed = DIFFED_FIELDS.filter((field) => !sameValue(olds[field], news[field]));
     return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
   };
 

@@ -4,8 +4,8 @@
  * input, and skips values Pulumi does not know yet at preview (they are checked at apply).
  */
 import type { z } from "zod";
-import { isRecord } from "./mapping";
-import { SessionArgs, UNKNOWN } from "./schema";
+import { containsUnknown, isRecord, valueAt } from "../values";
+import { SessionArgs } from "./schema";
 
 export interface CheckFailure {
   property: string;
@@ -36,20 +36,9 @@ function describe(value: unknown): string {
   return typeof value === "number" || typeof value === "boolean" ? `${typeof value} ${String(value)}` : typeof value;
 }
 
-/** The value at `path` in `root`, and whether any step on the way is Pulumi's unknown marker. */
-function walk(root: unknown, path: readonly PropertyKey[]): { value: unknown; unknown: boolean } {
-  let value: unknown = root;
-  for (const part of path) {
-    if (value === UNKNOWN) return { value, unknown: true };
-    if (!isRecord(value) && !Array.isArray(value)) return { value: undefined, unknown: false };
-    value = (value as Record<PropertyKey, unknown>)[part as string];
-  }
-  return { value, unknown: value === UNKNOWN };
-}
-
 function failuresOf(issue: z.core.$ZodIssue, input: unknown): CheckFailure[] {
   const property = formatPath(issue.path);
-  const at = walk(input, issue.path);
+  const at = valueAt(input, issue.path);
   if (at.unknown) return [];
   switch (issue.code) {
     case "unrecognized_keys":
@@ -74,14 +63,6 @@ function failuresOf(issue: z.core.$ZodIssue, input: unknown): CheckFailure[] {
 /** Pulumi's own keys (`__provider`, ...) are not args; they pass through untouched. */
 function userArgs(news: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(news).filter(([key]) => !key.startsWith("__")));
-}
-
-function containsUnknown(value: unknown, depth = 0): boolean {
-  if (value === UNKNOWN) return true;
-  if (depth > 20) return false;
-  if (Array.isArray(value)) return value.some((v) => containsUnknown(v, depth + 1));
-  if (isRecord(value)) return Object.values(value).some((v) => containsUnknown(v, depth + 1));
-  return false;
 }
 
 export function checkArgs(news: unknown): CheckOutcome {

@@ -3,7 +3,8 @@
  * calls: a preview costs nothing, and the status it judges drift by is the one the last refresh
  * (or create/update) stored.
  */
-import { argsOfState, changedUpdatableFields, inexpressibleChanges, isRecord, sameValue } from "./mapping";
+import { isRecord, sameValue } from "../values";
+import { argsOfState, changedUpdatableFields, inexpressibleChanges } from "./mapping";
 import {
   CREATE_ONLY_FIELDS,
   LIFECYCLE_FIELDS,

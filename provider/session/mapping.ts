@@ -7,7 +7,6 @@ import {
   DOCUMENT_TYPES,
   SESSION_STATUSES,
   TAG_KEYS,
-  UNKNOWN,
   UPDATABLE_FIELDS,
   type LastError,
   type Metadata,
@@ -18,6 +17,7 @@ import {
   type SessionStatus,
   type UpdatableField,
 } from "./schema";
+import { sameValue, UNKNOWN } from "../values";
 
 export type CreateParams = Stripe.Identity.VerificationSessionCreateParams;
 export type UpdateParams = Stripe.Identity.VerificationSessionUpdateParams;
@@ -187,25 +187,6 @@ export function argsOfState(state: Record<string, unknown>): Record<string, unkn
 function knownStatus(status: string): SessionStatus {
   // `status` ends in `| OtherString` in the SDK; an unknown future status is treated as in flight.
   return (SESSION_STATUSES as readonly string[]).includes(status) ? (status as SessionStatus) : "processing";
-}
-
-/** Structural equality for JSON-like values; unset and `undefined` are equal; unknown never equals. */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === UNKNOWN || b === UNKNOWN) return false;
-  if (a === b) return true;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
-  }
-  if (isRecord(a) && isRecord(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const key of keys) if (!sameValue(a[key], b[key])) return false;
-    return true;
-  }
-  return false;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isDocumentType(value: string): value is (typeof DOCUMENT_TYPES)[number] {

@@ -7,8 +7,6 @@
  */
 import { z } from "zod";
 
-/** Pulumi's marker for a value not known until apply (a preview passes it in place of the value). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export const DOCUMENT_TYPES = ["driving_license", "id_card", "passport"] as const;
 export const SESSION_TYPES = ["document", "id_number"] as const;

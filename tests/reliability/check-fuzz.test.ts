@@ -8,7 +8,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { UserInputError } from "../../provider/errors";
 import { boundProblem, compileFilter, parseFilter } from "../../provider/redaction/filter";
-import { BulkRedactionArgs, checkBulkArgs, containsUnknown, UNKNOWN } from "../../provider/redaction/inputs";
+import { BulkRedactionArgs, checkBulkArgs } from "../../provider/redaction/inputs";
+import { containsUnknown, UNKNOWN } from "../../provider/values";
 import { createBulkRedactionProvider } from "../../provider/redaction/provider";
 import { LONG, report, SEED } from "./support";
 

@@ -7,7 +7,7 @@ import Stripe from "stripe";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
 import { createBulkRedactionProvider, type BulkLogger } from "../../../provider/redaction/provider";
 import { stripeSweepApi, type SweepApi } from "../../../provider/redaction/api";
-import { UNKNOWN } from "../../../provider/redaction/inputs";
+import { UNKNOWN } from "../../../provider/values";
 import { seedAccount, writeCount } from "./fixtures";
 import type * as pulumi from "@pulumi/pulumi";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { checkArgs, formatPath } from "../../../provider/session/check";
-import { UNKNOWN } from "../../../provider/session/schema";
+import { UNKNOWN } from "../../../provider/values";
 
 const failuresOf = (news: unknown) => checkArgs(news).failures.map((f) => `${f.property}: ${f.reason}`);
 

@@ -7,10 +7,10 @@ import {
   LIFECYCLE_FIELDS,
   LifecycleShape,
   SessionParamsShape,
-  UNKNOWN,
   UPDATABLE_FIELDS,
   type SessionArgs,
 } from "../../../provider/session/schema";
+import { UNKNOWN } from "../../../provider/values";
 
 const ID = "vs_current";
 const baseArgs = { type: "document", deletionPolicy: "cancel", processingTimeoutSeconds: 120, recreateOnCanceled: true, tagMetadata: true, includeReportSummary: false };

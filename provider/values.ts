@@ -1,0 +1,47 @@
+/**
+ * Facts about the values Pulumi hands a dynamic provider (inputs and state): plain JSON, in which
+ * a value not known yet (an output of a resource still to be created, at preview) is a marker
+ * string. Shared by the session and bulk-redaction providers' check and diff.
+ */
+
+/** Pulumi's marker for an unknown value (`unknownValue` in @pulumi/pulumi's runtime). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** True when the marker appears anywhere in `value` (bounded depth: args are never deep). */
+export function containsUnknown(value: unknown, depth = 0): boolean {
+  if (value === UNKNOWN) return true;
+  if (depth > 20) return false;
+  if (Array.isArray(value)) return value.some((v) => containsUnknown(v, depth + 1));
+  if (isRecord(value)) return Object.values(value).some((v) => containsUnknown(v, depth + 1));
+  return false;
+}
+
+/** The value at `path` in `root`, and whether a step on the way, or the value, is the marker. */
+export function valueAt(root: unknown, path: readonly PropertyKey[]): { value: unknown; unknown: boolean } {
+  let value: unknown = root;
+  for (const part of path) {
+    if (value === UNKNOWN) return { value, unknown: true };
+    if (!isRecord(value) && !Array.isArray(value)) return { value: undefined, unknown: false };
+    value = (value as Record<PropertyKey, unknown>)[part as string];
+  }
+  return { value, unknown: value === UNKNOWN };
+}
+
+/** Structural equality for JSON-like values; unset and `undefined` are equal; unknown never equals. */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === UNKNOWN || b === UNKNOWN) return false;
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
+  }
+  if (isRecord(a) && isRecord(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const key of keys) if (!sameValue(a[key], b[key])) return false;
+    return true;
+  }
+  return false;
+}
