@@ -11,6 +11,7 @@ import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { resolveConfig, requireApiKey, type ConfigSource, type ProviderConfig } from "../config";
 import { IdentityError } from "../errors";
+import { pulumiLogger, type Logger } from "../log";
 import { redactSecret } from "../stripe/keys";
 import { sameValue } from "../values";
 import { checkBulkArgs, DIFFED_FIELDS, parseBulkArgs, userInputs, type BulkRedactionArgs, type RunPhase } from "./inputs";
@@ -18,14 +19,9 @@ import { failureSummary, leftForLater, progressLine, summaryLine, throttle } fro
 import type { SweepReport } from "./report";
 import { runBulkRedaction, type BulkRunRequest } from "./run";
 
-export interface BulkLogger {
-  info(message: string, ephemeral?: boolean): void;
-  warn(message: string): void;
-}
-
 export interface BulkRedactionProviderDeps {
   /** Default: Pulumi's log (progress lines ephemeral). */
-  logger?: BulkLogger;
+  logger?: Logger;
   env?: NodeJS.ProcessEnv;
   /** Tests: extra run settings (fast retries, a clock). */
   runOverrides?: Partial<BulkRunRequest>;
@@ -58,17 +54,6 @@ const NO_RUN: BulkRedactionOutputs = {
   lastRunPhase: null,
 };
 
-function pulumiLogger(): BulkLogger {
-  // Resolved at call time, inside the dynamic-provider process.
-  const log = () => (require("@pulumi/pulumi") as typeof pulumi).log;
-  // A log line that cannot reach the engine must not fail the run.
-  const ignore = (): undefined => undefined;
-  return {
-    info: (message, ephemeral = false) => void log().info(message, undefined, undefined, ephemeral).catch(ignore),
-    warn: (message) => void log().warn(message).catch(ignore),
-  };
-}
-
 function previousOutputs(state: Record<string, unknown>): BulkRedactionOutputs {
   const pick = <K extends keyof BulkRedactionOutputs>(key: K): BulkRedactionOutputs[K] =>
     (state[key] as BulkRedactionOutputs[K] | undefined) ?? NO_RUN[key];
@@ -87,7 +72,7 @@ function previousOutputs(state: Record<string, unknown>): BulkRedactionOutputs {
 
 export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
   private config: ProviderConfig | undefined;
-  private readonly log: BulkLogger;
+  private readonly log: Logger;
 
   constructor(private readonly deps: BulkRedactionProviderDeps = {}) {
     this.log = deps.logger ?? pulumiLogger();

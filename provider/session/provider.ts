@@ -17,7 +17,8 @@ import { asRecord, isUpdatable, planDiff } from "./diff";
 import { sameValue } from "../values";
 import { argsOfState, changedUpdatableFields, createParams, sessionAsArgs, toOutputs, updateParams } from "./mapping";
 import { modeMismatch, modeName } from "./policy";
-import { DEFAULT_POLL_POLICY, deleteSession, type Logger } from "./remove";
+import { DEFAULT_POLL_POLICY, deleteSession } from "./remove";
+import { pulumiLogger, type Logger } from "../log";
 import { CREATE_ONLY_FIELDS, LifecycleShape, SessionArgs, SessionComputedShape, SessionParamsShape, type SessionOutputs } from "./schema";
 
 export interface SessionProviderDeps {
@@ -29,14 +30,6 @@ export interface SessionProviderDeps {
   pollPolicy?: BackoffPolicy;
   /** Tests and benches: use this API instead of a Stripe client built from the config. */
   api?: (config: ProviderConfig, apiKey: string) => SessionApi;
-}
-
-function pulumiLogger(): Logger {
-  // Resolved at call time: the dynamic-provider process has connected its engine by then.
-  const log = () => (require("@pulumi/pulumi") as typeof pulumi).log;
-  // A log that cannot reach the engine must not become an unhandled rejection (it fails the process).
-  const ignore = () => undefined;
-  return { info: (message) => void log().info(message).catch(ignore), warn: (message) => void log().warn(message).catch(ignore) };
 }
 
 /** Args as stored in state: lenient (unknown keys dropped) so older or newer state still loads. */

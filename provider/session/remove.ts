@@ -10,11 +10,7 @@ import type { KeyMode } from "../stripe/keys";
 import { apiFailure, type ApiSession, type SessionApi } from "./api";
 import { planDelete, type DeletionPolicy, type Observation } from "./policy";
 import { SESSION_STATUSES, type RedactionStatus, type SessionStatus } from "./schema";
-
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-}
+import type { Logger } from "../log";
 
 export interface DeleteContext {
   api: SessionApi;

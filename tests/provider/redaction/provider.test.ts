@@ -5,7 +5,8 @@
  */
 import Stripe from "stripe";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
-import { createBulkRedactionProvider, type BulkLogger } from "../../../provider/redaction/provider";
+import type { Logger } from "../../../provider/log";
+import { createBulkRedactionProvider } from "../../../provider/redaction/provider";
 import { stripeSweepApi, type SweepApi } from "../../../provider/redaction/api";
 import { UNKNOWN } from "../../../provider/values";
 import { seedAccount, writeCount } from "./fixtures";
@@ -26,7 +27,7 @@ interface Logged {
 
 async function providerFor(key: string, options: { failIds?: Set<string> } = {}) {
   const logs: Logged[] = [];
-  const logger: BulkLogger = {
+  const logger: Logger = {
     info: (message, ephemeral = false) => logs.push({ message, ephemeral }),
     warn: (message) => logs.push({ message, ephemeral: false }),
   };
