@@ -117,14 +117,7 @@ export class ProviderClient {
   }
 
   async diff(ref: ResourceRef, id: string, olds: JsonObject, news: JsonObject, oldInputs: JsonObject): Promise<DiffResult> {
-    const req = this.msg("DiffRequest", {
-      ...this.refSetters(ref),
-      setId: id,
-      setOlds: this.struct(olds),
-      setNews: this.struct(news),
-      setOldInputs: this.struct(oldInputs),
-    });
-    const resp = await this.call("diff", req);
+    const resp = await this.call("diff", this.msg("DiffRequest", this.changeSetters(ref, id, olds, news, oldInputs)));
     const changes = resp.getChanges() as number;
     return {
       changes: changes === 1 ? "none" : changes === 2 ? "some" : "unknown",
@@ -139,14 +132,7 @@ export class ProviderClient {
   }
 
   async update(ref: ResourceRef, id: string, olds: JsonObject, news: JsonObject, oldInputs: JsonObject): Promise<JsonObject> {
-    const req = this.msg("UpdateRequest", {
-      ...this.refSetters(ref),
-      setId: id,
-      setOlds: this.struct(olds),
-      setNews: this.struct(news),
-      setOldInputs: this.struct(oldInputs),
-    });
-    const resp = await this.call("update", req);
+    const resp = await this.call("update", this.msg("UpdateRequest", this.changeSetters(ref, id, olds, news, oldInputs)));
     return (resp.getProperties() as Msg).toJavaScript() as JsonObject;
   }
 
@@ -181,6 +167,11 @@ export class ProviderClient {
 
   private refSetters(ref: ResourceRef): Record<string, unknown> {
     return { setUrn: ref.urn, setType: ref.type, setName: ref.name };
+  }
+
+  /** Diff and Update carry the same fields: the resource, its id, old state, new inputs, old inputs. */
+  private changeSetters(ref: ResourceRef, id: string, olds: JsonObject, news: JsonObject, oldInputs: JsonObject): Record<string, unknown> {
+    return { ...this.refSetters(ref), setId: id, setOlds: this.struct(olds), setNews: this.struct(news), setOldInputs: this.struct(oldInputs) };
   }
 
   private struct(value: JsonObject): Msg {
