@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `node dist/harness/cli.js <preview|up|refresh|destroy> --dir examples/platform --stack dev`
+ * `stripe-identity-harness <preview|up|refresh|destroy> --dir examples/platform --stack dev` (the
+ * package's bin; `npx stripe-identity-harness` where the package is installed)
  *
  * The harness as a command, for trying a program without the Pulumi CLI. Config comes from
  * `--config key=value`; secret config only from the environment (`--secret-env key=ENV_NAME`) so a

@@ -78,6 +78,9 @@ export class Engine {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.errors.push(message);
+        // The step that was running failed: say so on it, as the engine's failed step does.
+        const last = this.steps[this.steps.length - 1];
+        if (last?.urn === urn && last.error === undefined) last.error = message;
         throw error;
       } finally {
         this.current = undefined;
@@ -224,10 +227,13 @@ export class Engine {
   }
 
   async destroy(): Promise<void> {
+    // The engine's preview of a destroy refuses any protected resource, so nothing is deleted.
     const protectedOnes = this.olds.filter((r) => r.protect && !r.pendingDelete);
     if (protectedOnes.length > 0) {
       throw new StepError(`cannot destroy: protected resources ${protectedOnes.map((r) => r.urn).join(", ")}; remove \`protect\` and run up first`);
     }
+    // As the engine does (without --continue-on-error): the first failed delete stops the run; the
+    // failed resource and everything not yet deleted stay in state for a later destroy.
     for (const old of [...this.olds].reverse()) await this.deleteOne(old, "remove");
     this.stackOutputs = {};
     this.save();
@@ -237,13 +243,18 @@ export class Engine {
     this.current = old.urn;
     try {
       const step: Step = { urn: old.urn, type: old.type, name: old.name, op: "delete", id: old.id };
+      // A replaced resource's delete is part of its replace step, not a step of its own.
+      if (why === "remove") this.steps.push(step);
       if (old.custom && old.id && old.retainOnDelete) step.retained = true;
       else if (old.custom && old.id) {
         const provider = await this.opts.provider();
-        await provider.delete({ urn: old.urn, type: old.type, name: old.name }, old.id, unwrapObject(old.outputs), unwrapObject(old.inputs));
+        try {
+          await provider.delete({ urn: old.urn, type: old.type, name: old.name }, old.id, unwrapObject(old.outputs), unwrapObject(old.inputs));
+        } catch (error) {
+          step.error = error instanceof Error ? error.message : String(error);
+          throw error;
+        }
       }
-      // A replaced resource's delete is part of its replace step, not a step of its own.
-      if (why === "remove") this.steps.push(step);
       this.olds = this.olds.filter((r) => r !== old);
       this.save();
     } finally {

@@ -4,7 +4,8 @@
  */
 import type { Json, LogLine, Step, Summary } from "./types";
 
-const SYMBOL: Record<Step["op"], string> = { create: "+", update: "~", replace: "+-", delete: "-", same: " ", read: "~r" };
+// Pulumi's own step glyphs (a refresh's read shows as `~`, as `pulumi refresh` prints it).
+const SYMBOL: Record<Step["op"], string> = { create: "+", update: "~", replace: "+-", delete: "-", same: " ", read: "~" };
 
 /** `VerificationSession` for `pulumi-nodejs:dynamic/stripe-identity:VerificationSession`. */
 export function shortType(type: string): string {
@@ -19,6 +20,7 @@ export function formatStep(step: Step): string {
   else if (step.op === "read" && step.changedKeys?.length) bits.push(`drift: ${step.changedKeys.join(", ")}`);
   if (step.retained) bits.push("retained (retainOnDelete): left in place");
   const id = step.id ? ` ${step.id}` : "";
+  if (step.error) bits.push("failed");
   return `${SYMBOL[step.op].padEnd(2)} ${shortType(step.type)} ${step.name}${id}${bits.length ? `  [${bits.join("; ")}]` : ""}`;
 }
 
@@ -36,15 +38,20 @@ export function formatSummary(summary: Summary, verbose = false, showOutputs = t
   const lines: string[] = [];
   const shown = summary.steps.filter((s) => verbose || s.op !== "same");
   for (const step of shown) lines.push(formatStep(step));
-  const counts = new Map<string, number>();
-  for (const step of summary.steps) counts.set(step.op, (counts.get(step.op) ?? 0) + 1);
-  lines.push(`${summary.operation}: ${[...counts].map(([op, n]) => `${n} ${op}`).join(", ") || "nothing to do"} (${(summary.elapsedMs / 1000).toFixed(1)} s)`);
+  const failed = summary.steps.filter((s) => s.error).length;
+  const done = summary.steps.filter((s) => !s.error);
+  const doneCounts = new Map<string, number>();
+  for (const step of done) doneCounts.set(step.op, (doneCounts.get(step.op) ?? 0) + 1);
+  const tally = [...doneCounts].map(([op, n]) => `${n} ${op}`).join(", ");
+  const seconds = `(${(summary.elapsedMs / 1000).toFixed(1)} s)`;
+  if (summary.ok) lines.push(`${summary.operation}: ${tally || "nothing to do"} ${seconds}`);
+  else lines.push(`${summary.operation} failed: ${[tally && `${tally} done`, failed && `${failed} errored`].filter(Boolean).join(", ") || "no step completed"} ${seconds}`);
   for (const log of summary.logs.filter((l) => verbose || (l.level !== "debug" && l.source === "provider"))) lines.push(formatLog(log));
   const outputs = Object.entries(summary.outputs);
   if (showOutputs && outputs.length > 0) {
     lines.push("outputs:");
     for (const [key, value] of outputs) lines.push(`   ${key}: ${formatValue(value)}`);
   }
-  if (!summary.ok) lines.push(`error: ${summary.error}`);
+  for (const error of summary.ok ? [] : summary.errors) lines.push(`error: ${error}`);
   return lines;
 }

@@ -140,6 +140,7 @@ export class Harness {
           operation,
           ok: false,
           error: `the harness runner exited without a result: ${logs.filter((l) => l.level !== "info").map((l) => l.message).slice(-5).join(" / ")}`,
+          errors: [],
           steps: [],
           outputs: {},
           logs,
@@ -147,6 +148,7 @@ export class Harness {
           stateFile: this.stateFile,
           elapsedMs: Date.now() - started,
         };
+    if (!summary.ok && summary.errors.length === 0) summary.errors = [summary.error ?? `${operation} failed`];
     if (!summary.ok) throw new HarnessError(summary);
     return summary;
   }

@@ -30,7 +30,10 @@ interface PulumiRuntime {
   };
 }
 
-/** Registers TypeScript as Pulumi's language host does; transpile-only unless asked otherwise. */
+/**
+ * Registers TypeScript as Pulumi's language host does, type-checking included: transpile-only only
+ * when `PULUMI_NODEJS_TRANSPILE_ONLY=true` or the tsconfig sets `noCheck`, as `pulumi up` decides.
+ */
 export function registerTypeScript(pulumiRequire: PulumiRequire): void {
   const tsutils = pulumiRequire("./tsutils") as {
     typeScriptRequireStrings(): { typescriptRequire: string; tsnodeRequire: string };
@@ -42,10 +45,11 @@ export function registerTypeScript(pulumiRequire: PulumiRequire): void {
   const [major, minor] = ts.version.split(".").map(Number);
   const nodeNext = major > 4 || (major === 4 && minor >= 7);
   const tsn = pulumiRequire(tsnodeRequire) as { register(options: object): void };
+  const compilerOptions = tsutils.loadTypeScriptCompilerOptions(tsConfigPath);
+  const transpileOnlyEnv = process.env.PULUMI_NODEJS_TRANSPILE_ONLY;
   tsn.register({
     compiler: typescriptRequire,
-    // Type checking is `tsc`'s job in this project; checking on every harness run costs seconds.
-    transpileOnly: process.env.PULUMI_NODEJS_TRANSPILE_ONLY !== "false",
+    transpileOnly: transpileOnlyEnv ? transpileOnlyEnv === "true" : compilerOptions.noCheck === true,
     project: tsConfigPath,
     skipProject: !fs.existsSync(tsConfigPath),
     compilerOptions: {
@@ -53,7 +57,7 @@ export function registerTypeScript(pulumiRequire: PulumiRequire): void {
       module: nodeNext ? "nodenext" : "commonjs",
       moduleResolution: nodeNext ? "nodenext" : "node",
       sourceMap: "true",
-      ...tsutils.loadTypeScriptCompilerOptions(tsConfigPath),
+      ...compilerOptions,
     },
   });
 }

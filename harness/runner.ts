@@ -6,7 +6,7 @@
  */
 import { createRequire } from "node:module";
 import * as path from "node:path";
-import { Engine } from "./engine";
+import { Engine, StepError } from "./engine";
 import { loadedPulumiCopies, registerTypeScript, runProgram } from "./program";
 import { ProviderClient, type PulumiRequire } from "./provider-client";
 import { StateStore } from "./state";
@@ -25,6 +25,18 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/** An exception in the user's program, with the file and line it came from (as `pulumi up` shows it). */
+function describeProgramError(error: unknown, programDir: string): string {
+  const message = describe(error);
+  if (!(error instanceof Error) || error instanceof StepError || !error.stack) return message;
+  const frame = error.stack
+    .split("\n")
+    .slice(1)
+    .map((line) => /\(?((?:\/|[A-Za-z]:\\)[^():]+):(\d+):(\d+)\)?\s*$/.exec(line))
+    .find((m) => m && m[1].startsWith(programDir) && !m[1].includes(`${path.sep}node_modules${path.sep}`));
+  return frame ? `${error.name}: ${message}\n    at ${path.relative(programDir, frame[1])}:${frame[2]}:${frame[3]}` : message;
+}
+
 /** Under the CLI, such a program registers resources with a runtime that is not running. */
 function copiesMessage(copies: string[]): string {
   return `the program loaded ${copies.length} copies of @pulumi/pulumi (${copies.join(", ")}); a package that depends on it must resolve the program's own copy (a "file:" dependency needs install-links=true)`;
@@ -33,7 +45,7 @@ function copiesMessage(copies: string[]): string {
 async function run(req: RunnerRequest): Promise<void> {
   const programErrors: string[] = [];
   const onFailure = (error: unknown): void => {
-    const message = describe(error);
+    const message = describeProgramError(error, req.programDir);
     if (!programErrors.includes(message)) programErrors.push(message);
   };
   process.on("unhandledRejection", onFailure);
@@ -125,7 +137,9 @@ async function run(req: RunnerRequest): Promise<void> {
     summary: {
       operation: req.operation,
       ok: errors.length === 0,
-      error: errors[0],
+      // Every error of the run (several resources can fail their checks at once), one a line.
+      error: errors.length > 0 ? errors.join("\n") : undefined,
+      errors,
       steps,
       outputs,
       pulumiCopies: copies,
@@ -143,7 +157,7 @@ process.once("message", (req: RunnerRequest) => {
     .catch(async (error: unknown) => {
       await send({
         kind: "done",
-        summary: { operation: req.operation, ok: false, error: describe(error), steps: [], outputs: {}, pulumiCopies: loadedPulumiCopies(), stateFile: req.stateFile },
+        summary: { operation: req.operation, ok: false, error: describe(error), errors: [describe(error)], steps: [], outputs: {}, pulumiCopies: loadedPulumiCopies(), stateFile: req.stateFile },
       });
     })
     .finally(() => process.exit(0));

@@ -30,6 +30,8 @@ export interface Step {
   retained?: boolean;
   /** read: the provider reported the resource gone, so it left the state. */
   gone?: boolean;
+  /** The step was attempted and failed: why (the run's summary fails too). */
+  error?: string;
 }
 
 export type LogLevel = "info" | "warning" | "error" | "debug";
@@ -46,8 +48,10 @@ export interface LogLine {
 export interface Summary {
   operation: Operation;
   ok: boolean;
-  /** The first error, already phrased for a person (urn and property named when known). */
+  /** Every error of the run, one a line, phrased for a person (urn and property named when known). */
   error?: string;
+  /** The same errors, one an entry (empty when `ok`). */
+  errors: string[];
   steps: Step[];
   /** Stack outputs after the operation; secret values read `[secret]`. */
   outputs: JsonObject;

@@ -13,6 +13,10 @@ export class IdentityError extends Error {
     this.statusCode = details.statusCode;
     this.code = details.code;
     this.requestId = details.requestId;
+    // Deliberate errors explain themselves: their message is for a person. Pulumi's dynamic provider
+    // prints `${error}: ${error.stack}` for a failed operation, so frames would reach the user as a
+    // stack trace. STRIPE_IDENTITY_DEBUG=1 keeps them for debugging.
+    if (process.env.STRIPE_IDENTITY_DEBUG !== "1") this.stack = "";
   }
 }
 

@@ -1,42 +1,26 @@
 /**
- * The examples as a user gets them: each folder copied elsewhere, `npm install` run in it with the
- * example's own package.json and .npmrc (only the `file:` path is rewritten, since the copy is no
- * longer two levels under the repo), then `up` and `destroy` through the harness and the real
- * dynamic-provider process against the emulator. Also checks the one-copy rule both ways.
+ * The examples as a user gets them (tests/helpers/examples.ts), then `up` and `destroy` through the
+ * harness and the real dynamic-provider process against the emulator. Also checks the one-copy
+ * rule both ways. tests/engine/examples.test.ts runs them through the real Pulumi CLI.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Harness, HarnessError, type Summary } from "../../harness";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { REPO, workspace, type Workspace } from "./workspace";
+import { EXAMPLES, installExamples } from "../helpers/examples";
+import { REPO, type Workspace } from "./workspace";
 
 jest.setTimeout(120_000);
 
-const EXAMPLES = ["platform", "test-mode-cleanup", "redact-at-teardown"];
 const DAY = 24 * 3600;
 let emulator: TestEmulator;
 let ws: Workspace;
-const dirs: Record<string, string> = {};
-
-function npmInstall(dir: string): void {
-  const pkgFile = path.join(dir, "package.json");
-  const pkg = JSON.parse(fs.readFileSync(pkgFile, "utf8")) as { dependencies: Record<string, string> };
-  expect(pkg.dependencies["pulumi-stripe-identity"]).toBe("file:../..");
-  pkg.dependencies["pulumi-stripe-identity"] = `file:${REPO}`;
-  fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
-  // --ignore-scripts: the package's `prepare` (a full build) already ran; dist/ is what gets packed.
-  execFileSync("npm", ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "pipe" });
-}
+let dirs: Record<string, string> = {};
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(REPO, "dist", "sdk", "index.js"))) throw new Error("build first: npx tsc -p tsconfig.build.json");
   emulator = await startTestEmulator();
-  ws = workspace("harness-examples-");
-  for (const name of EXAMPLES) dirs[name] = ws.add(name, path.join(REPO, "examples", name));
-  npmInstall(dirs.platform);
-  // The examples share their dependencies; one install serves all three.
-  for (const name of EXAMPLES.slice(1)) fs.symlinkSync(path.join(dirs.platform, "node_modules"), path.join(dirs[name], "node_modules"), "dir");
+  ({ ws, dirs } = installExamples("harness-examples-"));
 });
 afterAll(async () => {
   ws?.remove();

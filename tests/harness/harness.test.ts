@@ -153,7 +153,11 @@ test("protect refuses destroy and touches nothing; retainOnDelete keeps the reso
   const failed = await (await open()).destroy().catch((e: HarnessError) => e.summary);
   expect(failed.ok).toBe(false);
   expect(failed.error).toMatch(/refused by a marker file/);
-  expect(failed.steps).toEqual([expect.objectContaining({ op: "delete", name: "second", retained: true })]);
+  // As the engine does: the failed step is reported with its error, and the run stops there.
+  expect(failed.steps).toEqual([
+    expect.objectContaining({ op: "delete", name: "second", retained: true }),
+    expect.objectContaining({ op: "delete", name: "first", error: expect.stringMatching(/refused by a marker file/) }),
+  ]);
   fs.rmSync(path.join(data, "fail-delete-z"));
   const summary = await (await open()).destroy();
   expect(summary.steps.map((s) => `${s.op} ${s.name}`)).toEqual(["delete first", "delete book", "delete harness-notes-dev"]);

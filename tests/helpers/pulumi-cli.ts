@@ -1,0 +1,222 @@
+/**
+ * The real Pulumi CLI for the engine suite: found where `npm run pulumi:cli` builds it (or on PATH),
+ * run with a local file backend, a temp PULUMI_HOME and no plugin downloads, as DESIGN section 11
+ * says. Without a CLI the suite is skipped, except where it is required (CI, or
+ * STRIPE_IDENTITY_ENGINE=required): then its absence fails the run.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { cliLayout, pinnedPulumiVersion } from "../../tools/pulumi-cli/layout";
+import { ROOT } from "./build";
+
+export const engineRequired = (): boolean => process.env.STRIPE_IDENTITY_ENGINE === "required" || process.env.CI === "true";
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    if (dir && fs.existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** The folder holding `pulumi` and `pulumi-language-nodejs`, or undefined. */
+export function findCliDir(): string | undefined {
+  const built = cliLayout(pinnedPulumiVersion(ROOT));
+  if (fs.existsSync(built.pulumi) && fs.existsSync(built.languageHost)) return built.binDir;
+  const pulumi = onPath("pulumi");
+  if (pulumi && onPath("pulumi-language-nodejs")) return path.dirname(fs.realpathSync(pulumi));
+  return undefined;
+}
+
+const SKIP_LINE = "engine suite skipped: no Pulumi CLI (run `npm run pulumi:cli`, which needs Go 1.25+, or put pulumi on PATH)";
+
+/** `describe` when the CLI is there; otherwise a skip, or a failing test where the engine is required. */
+export function describeEngine(name: string, body: (cli: PulumiCliFactory) => void): void {
+  const dir = findCliDir();
+  if (dir) {
+    describe(name, () => body(new PulumiCliFactory(dir)));
+    return;
+  }
+  if (engineRequired()) {
+    test(name, () => {
+      throw new Error(`the engine suite is required here, but ${SKIP_LINE.replace("engine suite skipped: ", "")}`);
+    });
+    return;
+  }
+  describe.skip(name, () => test("needs the Pulumi CLI", () => undefined));
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr as one text, as a user reads it in a terminal. */
+  output: string;
+}
+
+export interface Step {
+  op: string;
+  urn: string;
+  name: string;
+  type: string;
+}
+
+export interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  custom?: boolean;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  protect?: boolean;
+  retainOnDelete?: boolean;
+  delete?: boolean;
+  initErrors?: string[];
+}
+
+export class PulumiCliFactory {
+  constructor(readonly binDir: string) {}
+
+  /** A fresh PULUMI_HOME and file backend in a temp folder, for one program folder. */
+  stack(programDir: string, stackName = "dev"): PulumiStack {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-engine-"));
+    return new PulumiStack(this.binDir, programDir, stackName, home);
+  }
+}
+
+export class PulumiStack {
+  backendDir: string;
+
+  constructor(
+    readonly binDir: string,
+    public programDir: string,
+    readonly stackName: string,
+    readonly home: string,
+  ) {
+    this.backendDir = path.join(home, "backend");
+    fs.mkdirSync(this.backendDir, { recursive: true });
+  }
+
+  env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: [this.binDir, process.env.PATH].join(path.delimiter),
+      PULUMI_HOME: path.join(this.home, "pulumi-home"),
+      PULUMI_BACKEND_URL: `file://${this.backendDir}`,
+      PULUMI_CONFIG_PASSPHRASE: "engine-suite-passphrase",
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+      ...extra,
+    };
+    // The key reaches programs through config only; a test key in the environment would hide a bug.
+    delete env.STRIPE_API_KEY;
+    // Type-check programs, as `pulumi up` does by default (tests/setup.ts turns it off for the harness).
+    delete env.PULUMI_NODEJS_TRANSPILE_ONLY;
+    delete env.STRIPE_API_BASE;
+    return env;
+  }
+
+  /** Runs `pulumi <args>` in the program folder; never throws on a non-zero exit. */
+  run(args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(path.join(this.binDir, "pulumi"), args, {
+        cwd: this.programDir,
+        env: this.env(opts.env),
+        stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      let output = "";
+      child.stdout!.on("data", (chunk: Buffer) => {
+        stdout += chunk;
+        output += chunk;
+      });
+      child.stderr!.on("data", (chunk: Buffer) => {
+        stderr += chunk;
+        output += chunk;
+      });
+      if (opts.input !== undefined) child.stdin!.end(opts.input);
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, output }));
+    });
+  }
+
+  /** Runs and expects success; the error shows the CLI's whole output. */
+  async ok(args: string[], opts?: { env?: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
+    const result = await this.run(args, opts);
+    if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${result.output}`);
+    return result;
+  }
+
+  init(config: Record<string, string>, secrets: Record<string, string> = {}): Promise<void> {
+    return (async () => {
+      await this.ok(["stack", "init", this.stackName, "--non-interactive"]);
+      await this.setConfig(config, secrets);
+    })();
+  }
+
+  async setConfig(config: Record<string, string>, secrets: Record<string, string> = {}): Promise<void> {
+    for (const [key, value] of Object.entries(config)) await this.ok(["config", "set", key, value, "--stack", this.stackName]);
+    // The secret goes through stdin, as `pulumi config set --secret KEY` reads it; never on a command line.
+    for (const [key, value] of Object.entries(secrets)) await this.ok(["config", "set", "--secret", key, "--stack", this.stackName], { input: value });
+  }
+
+  /** preview/up/refresh/destroy, non-interactive, one step at a time so steps come in program order. */
+  op(command: "preview" | "up" | "refresh" | "destroy", extra: string[] = [], env?: NodeJS.ProcessEnv): Promise<CliResult> {
+    const args = [command, "--non-interactive", "--stack", this.stackName, "--parallel", "1", ...extra];
+    if (command !== "preview") args.push("--yes");
+    return this.run(args, { env });
+  }
+
+  /** The steps of a `--json` run: the summary object the CLI prints first. */
+  static steps(result: CliResult): Step[] {
+    const summary = firstJsonValue(result.stdout) as { steps?: { op: string; urn: string }[] } | undefined;
+    return (summary?.steps ?? []).map((s) => ({ op: s.op, urn: s.urn, name: s.urn.split("::").pop()!, type: s.urn.split("::")[2] }));
+  }
+
+  /** The stack's state file exactly as the file backend wrote it on disk. */
+  stateFile(): string {
+    const stacks = path.join(this.backendDir, ".pulumi", "stacks");
+    for (const project of fs.readdirSync(stacks)) {
+      const file = path.join(stacks, project, `${this.stackName}.json`);
+      if (fs.existsSync(file)) return file;
+    }
+    throw new Error(`no state file for stack ${this.stackName} under ${stacks}`);
+  }
+
+  resources(): StateResource[] {
+    const state = JSON.parse(fs.readFileSync(this.stateFile(), "utf8")) as { checkpoint: { latest?: { resources?: StateResource[] } } };
+    return state.checkpoint.latest?.resources ?? [];
+  }
+
+  remove(): void {
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+/** The first JSON value of a text (the CLI's `--json` summary; engine events may follow it). */
+export function firstJsonValue(text: string): unknown {
+  const start = text.indexOf("{");
+  if (start < 0) return undefined;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === "\\") escaped = true;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) return JSON.parse(text.slice(start, i + 1));
+  }
+  return undefined;
+}
+
+export function cliVersion(binDir: string): string {
+  return spawnSync(path.join(binDir, "pulumi"), ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } }).stdout.trim();
+}
