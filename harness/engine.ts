@@ -114,11 +114,7 @@ export class Engine {
     }
     const inputSecrets = secretKeys(news);
     const provider = await this.opts.provider();
-    const checked = await provider.check(ref, old ? unwrapObject(old.inputs) : {}, unwrapObject(news));
-    if (checked.failures.length > 0) {
-      const why = checked.failures.map((f) => (f.property ? `${f.property}: ${f.reason}` : f.reason)).join("; ");
-      throw new StepError(`${reg.name} (${urn}): check failed: ${why}`);
-    }
+    const checked = await this.check(provider, ref, old ? unwrapObject(old.inputs) : {}, unwrapObject(news));
     const inputs = markSecret(checked.inputs, inputSecrets);
     const outputSecrets = [...inputSecrets, ...reg.additionalSecretOutputs];
 
@@ -168,16 +164,27 @@ export class Engine {
       return { urn, id: old.id ?? "", object: entry.outputs };
     }
 
-    // replace: delete first only when asked; otherwise the old one waits for the end of the run
-    // (and stays as it is if the create fails).
+    // replace: the engine checks the new inputs again with no olds, as for a new resource, and
+    // creates from that. Delete first only when asked; otherwise the old one waits for the end of
+    // the run (and stays as it is if the create fails).
+    const fresh = await this.check(provider, ref, {}, unwrapObject(news));
     if (dbr) await this.deleteOne(old, "replace");
-    const created = await provider.create(ref, checked.inputs);
+    const created = await provider.create(ref, fresh.inputs);
     if (!dbr) old.pendingDelete = true;
     const entry = this.entry(urn, reg, { id: created.id, inputs, outputs: markSecret(created.outputs, outputSecrets) });
     this.registered.push(entry);
     step.id = created.id;
     this.save();
     return { urn, id: created.id, object: entry.outputs };
+  }
+
+  private async check(provider: ProviderClient, ref: ResourceRef, olds: JsonObject, news: JsonObject): Promise<{ inputs: JsonObject }> {
+    const checked = await provider.check(ref, olds, news);
+    if (checked.failures.length > 0) {
+      const why = checked.failures.map((f) => (f.property ? `${f.property}: ${f.reason}` : f.reason)).join("; ");
+      throw new StepError(`${ref.name} (${ref.urn}): check failed: ${why}`);
+    }
+    return checked;
   }
 
   /** End of `up`/`preview`: delete replaced resources and those the program no longer declares. */
@@ -208,6 +215,9 @@ export class Engine {
         const provider = await this.opts.provider();
         const ref = { urn: old.urn, type: old.type, name: old.name };
         const read = await provider.read(ref, old.id, unwrapObject(old.outputs), unwrapObject(old.inputs));
+        // The engine then diffs the refreshed state against the inputs (for its display); the
+        // provider sees that call too.
+        if (read) await provider.diff(ref, read.id, read.outputs, unwrapObject(old.inputs), unwrapObject(old.inputs));
         if (!read) {
           this.olds = this.olds.filter((r) => r !== old);
           this.steps.push({ urn: old.urn, type: old.type, name: old.name, op: "read", id: old.id, gone: true });

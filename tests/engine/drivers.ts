@@ -5,7 +5,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Harness, HarnessError, type Summary } from "../../harness";
-import { REPO } from "../harness/workspace";
 import { PulumiStack, type StateResource } from "../helpers/pulumi-cli";
 
 export type Command = "preview" | "up" | "refresh" | "destroy";
@@ -29,18 +28,6 @@ export interface Driver {
 
 const SESSION = /VerificationSession$/;
 const nameOf = (urn: string) => urn.split("::").pop()!;
-
-/** Links what a program needs from this repo (one copy of @pulumi/pulumi, the package, its compiler and node types). */
-export function linkProgramModules(dir: string): void {
-  const modules = path.join(dir, "node_modules");
-  fs.mkdirSync(path.join(modules, "@pulumi"), { recursive: true });
-  fs.mkdirSync(path.join(modules, "@types"), { recursive: true });
-  const link = (from: string, to: string) => fs.symlinkSync(fs.realpathSync(from), path.join(modules, to), "dir");
-  link(path.join(REPO, "node_modules", "@pulumi", "pulumi"), path.join("@pulumi", "pulumi"));
-  link(path.join(REPO, "node_modules", "typescript"), "typescript");
-  link(path.join(REPO, "node_modules", "@types", "node"), path.join("@types", "node"));
-  fs.symlinkSync(REPO, path.join(modules, "pulumi-stripe-identity"), "dir");
-}
 
 /**
  * The engine's steps, from its event log (`--event-log`, which PULUMI_DEBUG_COMMANDS enables; the

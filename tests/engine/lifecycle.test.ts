@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { describeEngine } from "../helpers/pulumi-cli";
 import { workspace, type Workspace } from "../harness/workspace";
-import { CliDriver, HarnessDriver, linkProgramModules, type Command, type Driver, type Outcome } from "./drivers";
+import { linkProgramModules } from "../../tools/link-program";
+import { CliDriver, HarnessDriver, type Command, type Driver, type Outcome } from "./drivers";
 
 jest.setTimeout(300_000);
 
@@ -170,6 +171,7 @@ const SCENARIOS: Scenario[] = [
       expect(live.get(ctx.ids().audit)?.status).toBe("requires_input");
       expect(live.get(ctx.ids().pinned)?.status).toBe("requires_input");
       expect(live.get(ctx.ids().onboarding)?.status).toBe("verified"); // cancel policy: verified is left
+      expect(o.output).toMatch(/a verified session cannot be canceled: left as it is/);
       expect(live.get(ctx.ids().guarded)?.status).toBe("canceled");
     },
   },

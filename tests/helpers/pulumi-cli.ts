@@ -8,33 +8,19 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { cliLayout, pinnedPulumiVersion } from "../../tools/pulumi-cli/layout";
+import { findCliDir } from "../../tools/pulumi-cli/layout";
 import { ROOT } from "./build";
 
 export const engineRequired = (): boolean => process.env.STRIPE_IDENTITY_ENGINE === "required" || process.env.CI === "true";
 
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    if (dir && fs.existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 /** The folder holding `pulumi` and `pulumi-language-nodejs`, or undefined. */
-export function findCliDir(): string | undefined {
-  const built = cliLayout(pinnedPulumiVersion(ROOT));
-  if (fs.existsSync(built.pulumi) && fs.existsSync(built.languageHost)) return built.binDir;
-  const pulumi = onPath("pulumi");
-  if (pulumi && onPath("pulumi-language-nodejs")) return path.dirname(fs.realpathSync(pulumi));
-  return undefined;
-}
+export const findEngineDir = (): string | undefined => findCliDir(ROOT);
 
 const SKIP_LINE = "engine suite skipped: no Pulumi CLI (run `npm run pulumi:cli`, which needs Go 1.25+, or put pulumi on PATH)";
 
 /** `describe` when the CLI is there; otherwise a skip, or a failing test where the engine is required. */
 export function describeEngine(name: string, body: (cli: PulumiCliFactory) => void): void {
-  const dir = findCliDir();
+  const dir = findEngineDir();
   if (dir) {
     describe(name, () => body(new PulumiCliFactory(dir)));
     return;

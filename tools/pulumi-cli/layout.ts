@@ -50,3 +50,22 @@ export function cliLayout(version: string): CliLayout {
     hostDir: path.join(root, "language-host"),
   };
 }
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (dir && fs.existsSync(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
+}
+
+/**
+ * The folder holding `pulumi` and `pulumi-language-nodejs`: the one `npm run pulumi:cli` built for
+ * this repo's pin, else a `pulumi` on PATH with its language host; undefined when there is none.
+ */
+export function findCliDir(repoRoot: string): string | undefined {
+  const built = cliLayout(pinnedPulumiVersion(repoRoot));
+  if (fs.existsSync(built.pulumi) && fs.existsSync(built.languageHost)) return built.binDir;
+  const pulumi = onPath("pulumi");
+  if (pulumi && onPath("pulumi-language-nodejs")) return path.dirname(fs.realpathSync(pulumi));
+  return undefined;
+}

@@ -5,19 +5,21 @@
  * uses Stripe test mode), seeds realistic sessions, then runs preview, up, an out-of-band change
  * seen by refresh and fixed by the next up, and destroy, printing after each step what changed in
  * Stripe and which policy did it. Runs the program from a scratch copy of examples/platform whose
- * node_modules links this repo, so it needs no `npm install` and loads one @pulumi/pulumi.
+ * node_modules links this repo, so it needs no `npm install` and loads one @pulumi/pulumi. Not
+ * part of the package: `npm run demo` runs it from the sources with tsx, over the built dist/.
  */
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type Stripe from "stripe";
-import { EmulatorControl, startEmulator, type RunningEmulator } from "../../emulator";
-import { createStripeClient } from "../../provider/stripe/client";
-import { describeChanges, emulatorAccount, stripeAccount, tally, type Account, type Snapshot } from "./account";
-import { cliDriver, harnessDriver, pulumiCliVersion, type Driver } from "./driver";
+import { EmulatorControl, startEmulator, type RunningEmulator } from "../emulator";
+import { createStripeClient } from "../provider/stripe/client";
+import { describeChanges, emulatorAccount, stripeAccount, tally, type Account, type Cause, type Snapshot } from "./account";
+import { linkProgramModules } from "../tools/link-program";
+import { cliDriver, findPulumiCli, harnessDriver, type Driver } from "./driver";
 
-const REPO = path.resolve(__dirname, "..", "..", "..");
+const REPO = path.resolve(__dirname, "..");
 const DAY = 24 * 3600;
 const print = (line = ""): void => console.log(line);
 
@@ -68,16 +70,14 @@ function find(snapshot: Snapshot, resource: string): string {
 }
 
 async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(REPO, "dist", "sdk", "index.js"))) throw new Error("the package is not built: run `npm ci` (or `npm run build`) first");
   const started = Math.floor(Date.now() / 1000);
   const t = await target(started);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "stripe-identity-demo-"));
   try {
     const programDir = path.join(scratch, "platform");
     fs.cpSync(path.join(REPO, "examples", "platform"), programDir, { recursive: true, filter: (src) => !/[\\/](node_modules|\.harness-state)$/.test(src) });
-    // One @pulumi/pulumi: both links resolve (real paths) into this repo's node_modules.
-    fs.mkdirSync(path.join(scratch, "node_modules", "@pulumi"), { recursive: true });
-    fs.symlinkSync(fs.realpathSync(path.join(REPO, "node_modules", "@pulumi", "pulumi")), path.join(scratch, "node_modules", "@pulumi", "pulumi"), "dir");
-    fs.symlinkSync(REPO, path.join(scratch, "node_modules", "pulumi-stripe-identity"), "dir");
+    linkProgramModules(scratch);
 
     const stack = "dev";
     const appPrefix = t.mode === "emulator" ? `app-${stack}-` : `app-demo-${randomBytes(3).toString("hex")}-`;
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     // On a real test account, the stale-session sweep only reports what it would redact.
     if (t.mode === "stripe") config["stripe-identity-platform:staleCleanupDryRun"] = "true";
     const options = { programDir, stack, config, secrets: { "stripe-identity:apiKey": t.apiKey }, stateDir: path.join(scratch, "state"), print };
-    const cli = pulumiCliVersion();
+    const cli = findPulumiCli(REPO);
     const driver: Driver = cli ? cliDriver(options, cli) : await harnessDriver(options);
 
     print("pulumi-stripe-identity demo: the platform example (examples/platform), start to finish");
@@ -94,21 +94,31 @@ async function main(): Promise<void> {
     print(`  Pulumi: ${driver.description}`);
 
     let before = await t.account.snapshot();
-    const step = async (title: string, action: () => Promise<void>): Promise<void> => {
+    const step = async (title: string, action: () => Promise<void>, cause?: Cause): Promise<void> => {
       print();
       print(`== ${title}`);
       await action();
       const after = await t.account.snapshot();
       print("  in Stripe:");
-      for (const line of describeChanges(before, after)) print(`  ${line}`);
+      for (const line of describeChanges(before, after, cause)) print(`  ${line}`);
       before = after;
     };
+    // What each of the example's resources does to its sessions (examples/platform/index.ts).
+    const policies: Record<string, string> = {
+      "resource onboarding": "deletionPolicy cancel",
+      "resource payouts-kyc": "deletionPolicy redact",
+      "resource compliance-audit": "deletionPolicy retain",
+    };
+    const byResource: Cause = (s) => policies[s.owner];
+    const staleSweep: Cause = (s) => (s.owner === "old test data" ? "BulkRedaction stale-test-sessions (requires_input, older than 30d)" : byResource(s));
+    const teardown: Cause = (s) => (s.owner === "the app" ? `BulkRedaction redact-app-sessions (client_reference_id ${appPrefix}*, at destroy)` : byResource(s));
 
     await step("1. seed the account", () => seed(t, appPrefix));
     await step("2. pulumi preview: what up would do (no API writes)", () => driver.run("preview"));
-    await step("3. pulumi up: one session per use case; the stale-session policy sweeps old QA data", () => driver.run("up"));
+    await step("3. pulumi up: one session per use case; the stale-session policy sweeps old QA data", () => driver.run("up"), staleSweep);
     const onboarding = find(before, "onboarding");
     const payouts = find(before, "payouts-kyc");
+    const outOfBand: Cause = (s) => (s.id === onboarding ? "the user finished the flow" : s.id === payouts ? "canceled in the Dashboard" : undefined);
     await step("4. out of band: a user completes onboarding; someone cancels the payouts session in the Dashboard", async () => {
       if (t.control) {
         await t.control.transition(onboarding, "processing");
@@ -117,10 +127,12 @@ async function main(): Promise<void> {
       } else print("  (Stripe test mode cannot verify a session from the API: only the cancel happens)");
       await t.stripe.identity.verificationSessions.cancel(payouts);
       print(`  ${payouts} canceled outside Pulumi`);
-    });
+    }, outOfBand);
     await step("5. pulumi refresh: the stack sees the drift", () => driver.run("refresh"));
-    await step("6. pulumi up: the canceled session is recreated (recreateOnCanceled); the verified one is kept", () => driver.run("up"));
-    await step("7. pulumi destroy: each session's deletionPolicy, and the teardown redaction policy", () => driver.run("destroy"));
+    await step("6. pulumi up: the canceled session is recreated (recreateOnCanceled); the verified one is kept", () => driver.run("up"), (s) =>
+      s.owner === "resource payouts-kyc" ? "recreateOnCanceled" : undefined,
+    );
+    await step("7. pulumi destroy: each session's deletionPolicy, and the teardown redaction policy", () => driver.run("destroy"), teardown);
 
     print();
     print("== where things stand");

@@ -5,7 +5,7 @@
  * list endpoint, limited to sessions created since the demo started.
  */
 import type Stripe from "stripe";
-import type { EmulatorControl } from "../../emulator";
+import type { EmulatorControl } from "../emulator";
 
 export interface SessionView {
   id: string;
@@ -67,24 +67,23 @@ export function stripeAccount(stripe: Stripe, since: number): Account {
   };
 }
 
-/** What happened in Stripe between two snapshots, one line per change, grouped by owner. */
-export function describeChanges(before: Snapshot, after: Snapshot): string[] {
-  const changes: { owner: string; text: string }[] = [];
+/** Why a session changed, from its owner (a resource's deletion policy, a bulk policy); undefined: unexplained. */
+export type Cause = (session: SessionView) => string | undefined;
+
+/** Every change in Stripe between two snapshots, one line each, with what caused it. */
+export function describeChanges(before: Snapshot, after: Snapshot, cause: Cause = () => undefined): string[] {
+  const lines: string[] = [];
+  const line = (session: SessionView, text: string) => {
+    const why = cause(session);
+    lines.push(`  ${text}  (${session.owner}${why ? `: ${why}` : ""})`);
+  };
   for (const [id, now] of after) {
     const was = before.get(id);
-    if (!was) changes.push({ owner: now.owner, text: `${id} created (${now.status})` });
-    else if (now.redacted && !was.redacted) changes.push({ owner: now.owner, text: `${id} redacted (was ${was.status})` });
-    else if (now.status !== was.status) changes.push({ owner: now.owner, text: `${id} ${was.status} -> ${now.status}` });
+    if (!was) line(now, `+ ${id} created (${now.status})`);
+    else if (now.redacted && !was.redacted) line(now, `- ${id} redacted (was ${was.status})`);
+    else if (now.status !== was.status) line(now, `~ ${id} ${was.status} -> ${now.status}`);
   }
-  for (const id of before.keys()) if (!after.has(id)) changes.push({ owner: before.get(id)!.owner, text: `${id} no longer listed` });
-  const byOwner = new Map<string, string[]>();
-  for (const c of changes) byOwner.set(c.owner, [...(byOwner.get(c.owner) ?? []), c.text]);
-  const lines: string[] = [];
-  for (const [owner, texts] of byOwner) {
-    lines.push(`  ${owner}: ${texts.length === 1 ? texts[0] : `${texts.length} sessions`}`);
-    if (texts.length > 1) for (const t of texts.slice(0, 4)) lines.push(`      ${t}`);
-    if (texts.length > 4) lines.push(`      ... and ${texts.length - 4} more`);
-  }
+  for (const id of before.keys()) if (!after.has(id)) line(before.get(id)!, `? ${id} no longer listed`);
   return lines.length > 0 ? lines : ["  nothing changed in Stripe"];
 }
 
