@@ -23,7 +23,7 @@ function sessionsProgram(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: bench-engine\nruntime: nodejs\n");
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "bench-engine", private: true, main: "index.ts" }));
-  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2020", module: "commonjs", types: ["node"] }, files: ["index.ts"] }));
+  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2020", module: "commonjs", moduleResolution: "node", types: ["node"] }, files: ["index.ts"] }));
   fs.writeFileSync(
     path.join(dir, "index.ts"),
     `import * as pulumi from "@pulumi/pulumi";

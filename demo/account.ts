@@ -6,6 +6,7 @@
  */
 import type Stripe from "stripe";
 import type { EmulatorControl } from "../emulator";
+import type { VerificationSession as ApiSession } from "../emulator/control-client";
 
 export interface SessionView {
   id: string;
@@ -22,7 +23,7 @@ export interface Account {
 }
 
 /** Who a session belongs to, from the tags the resources add and the references the demo seeded. */
-function ownerOf(session: Stripe.Identity.VerificationSession): string {
+function ownerOf(session: ApiSession): string {
   const meta = session.metadata ?? {};
   if (meta.pulumi_resource) return `resource ${meta.pulumi_resource}`;
   const ref = session.client_reference_id ?? "";
@@ -32,7 +33,7 @@ function ownerOf(session: Stripe.Identity.VerificationSession): string {
 }
 
 /** Views of sessions; an owner, once known, is remembered (redaction wipes the metadata that told). */
-function viewer(): (session: Stripe.Identity.VerificationSession) => SessionView {
+function viewer(): (session: ApiSession) => SessionView {
   const owners = new Map<string, string>();
   return (session) => {
     const owner = owners.get(session.id) ?? ownerOf(session);

@@ -1,5 +1,3 @@
-import type Stripe from "stripe";
-
 /**
  * A typed client for the emulator's control API (DESIGN.md section 7), over global fetch.
  * Public: usable from `pulumi-stripe-identity/emulator`.
@@ -34,7 +32,44 @@ export interface SeedRequestBody {
   type?: "document" | "id_number";
 }
 
-export type VerificationSession = Stripe.Identity.VerificationSession;
+/**
+ * A session as the API shows it, from the control API's dump. Declared here rather than taken from
+ * the `stripe` package, so a program's types never depend on an implementation dependency; a
+ * `Stripe.Identity.VerificationSession` is assignable to it (tests/unit/emulator-types.test.ts).
+ */
+export interface VerificationSession {
+  id: string;
+  object: "identity.verification_session";
+  status: string;
+  type: string;
+  created: number;
+  livemode: boolean;
+  metadata: Record<string, string>;
+  client_reference_id: string | null;
+  client_secret: string | null;
+  url: string | null;
+  last_error: { code: string | null; reason: string | null } | null;
+  // An id; an object only where a request expanded it (the dump never does).
+  last_verification_report: string | { id: string } | null;
+  redaction: { status: string } | null;
+  related_customer: string | null;
+  related_customer_account?: string | null;
+  related_person?: { account: string; person: string };
+  options: { document?: { allowed_types?: string[]; require_id_number?: boolean; require_live_capture?: boolean; require_matching_selfie?: boolean } } | null;
+  verification_flow?: string;
+  provided_details?: { email?: string; phone?: string } | null;
+  // Personal data: present in the dump only as the API would show it when expanded.
+  verified_outputs?: {
+    first_name?: string | null;
+    last_name?: string | null;
+    email?: string | null;
+    phone?: string | null;
+    id_number?: string | null;
+    id_number_type?: string | null;
+    dob?: { day: number | null; month: number | null; year: number | null } | null;
+    address?: object | null;
+  } | null;
+}
 
 export class EmulatorControlError extends Error {
   constructor(

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { UserInputError } from "./errors";
+import { CONFIG_NAMESPACE } from "./namespace";
 
-/** Pulumi config namespace; keys are `stripe-identity:<name>`. */
-export const CONFIG_NAMESPACE = "stripe-identity";
+export { CONFIG_NAMESPACE };
 
 const booleanText = z
   .union([z.boolean(), z.enum(["true", "false"])])

@@ -1,6 +1,7 @@
 /**
  * BulkRedaction: redact (or cancel) every VerificationSession matching a filter, when the stack is
- * created, when the args (or `triggers`) change, and/or when it is destroyed (`runOn`).
+ * created, when the args (or `triggers`) change, on every `pulumi up`, and/or when it is destroyed
+ * (`runOn`).
  *
  * A component (type `stripe-identity:index:BulkRedaction`) holding one dynamic resource whose
  * provider is the serializable shim (sdk/shim.ts): the engine lives in provider/redaction/ and is
@@ -10,7 +11,7 @@
  * new BulkRedaction("cleanup", {
  *   filter: { status: ["requires_input"], createdBefore: "7d", clientReferenceIdPrefix: "signup-" },
  *   action: "cancel",
- *   runOn: ["create", "update"],
+ *   runOn: ["everyUp"],
  * });
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +19,8 @@ import { serializableProvider } from "./shim";
 
 export type BulkRedactionAction = "redact" | "cancel";
 export type BulkRedactionPhase = "create" | "update" | "destroy";
+/** A phase, or `everyUp`: at create and on every later `pulumi up`, even when nothing changed. */
+export type BulkRedactionRunOn = BulkRedactionPhase | "everyUp";
 export type BulkRedactionStatus = "requires_input" | "processing" | "verified" | "canceled";
 
 /** Which sessions a run touches. At least one bound (dates, client reference, customer or metadata) is required. */
@@ -46,8 +49,13 @@ export interface BulkRedactionArgs {
   filter: pulumi.Input<BulkRedactionFilterArgs>;
   /** `redact` (erases personal data; also cancels open sessions) or `cancel` (open sessions only). */
   action: pulumi.Input<BulkRedactionAction>;
-  /** When to run. Default `["create", "update"]`; add `"destroy"` to sweep at stack teardown. */
-  runOn?: pulumi.Input<pulumi.Input<BulkRedactionPhase>[]>;
+  /**
+   * When to run. `"create"`: when the resource is first created; `"update"`: on an `up` where its
+   * args (or `triggers`) changed; `"everyUp"`: at create and on every later `up`, even when nothing
+   * changed (each preview shows it as an update); `"destroy"`: at stack teardown (or when it is
+   * removed from the program). Default `["create", "update"]`.
+   */
+  runOn?: pulumi.Input<pulumi.Input<BulkRedactionRunOn>[]>;
   /** List and count, change nothing. */
   dryRun?: pulumi.Input<boolean>;
   /** Refuse (touching nothing) when more sessions than this match. */
@@ -56,7 +64,7 @@ export interface BulkRedactionArgs {
   requestsPerSecond?: pulumi.Input<number>;
   /** Live-mode keys are refused unless this (or `stripe-identity:allowLivemode`) is true. */
   allowLivemode?: pulumi.Input<boolean>;
-  /** Any values: changing them runs the sweep again on the next `up` (with `runOn` including `update`). */
+  /** Any values: changing them runs the sweep again on the next `up` (with `runOn` including `update`), e.g. today's date for at most one run a day. */
   triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
 }
 

@@ -1,4 +1,4 @@
-export { CONFIG_NAMESPACE } from "../provider/config";
+export { CONFIG_NAMESPACE } from "../provider/namespace";
 export { VerificationSession } from "./VerificationSession";
 export type {
   VerificationSessionArgs,
@@ -13,4 +13,4 @@ export type {
   ReportSummary,
 } from "./types";
 export { BulkRedaction } from "./BulkRedaction";
-export type { BulkRedactionArgs, BulkRedactionFilterArgs, BulkRedactionAction, BulkRedactionPhase, BulkRedactionStatus } from "./BulkRedaction";
+export type { BulkRedactionArgs, BulkRedactionFilterArgs, BulkRedactionAction, BulkRedactionPhase, BulkRedactionRunOn, BulkRedactionStatus } from "./BulkRedaction";

@@ -1,6 +1,6 @@
 // Declarative cleanup of test-mode sessions: every `pulumi up` redacts the test-mode sessions
-// created more than `keepDays` days before the run. `triggers` changes on every run, so each up is
-// an update of the BulkRedaction, and with `runOn: ["update"]` an update sweeps again.
+// created more than `keepDays` days before the run (`runOn: ["everyUp"]`: at the first up and at
+// every later one, even when nothing in this program changed).
 import * as pulumi from "@pulumi/pulumi";
 import { BulkRedaction } from "pulumi-stripe-identity";
 
@@ -11,8 +11,7 @@ const cleanup = new BulkRedaction("test-mode-cleanup", {
   // A relative date is resolved when the sweep runs: "older than keepDays as of this up".
   filter: { createdBefore: `${keepDays}d` },
   action: "redact",
-  runOn: ["create", "update"],
-  triggers: [new Date().toISOString()],
+  runOn: ["everyUp"],
   // Guards: stop, touching nothing, if far more match than expected; live keys are refused
   // (allowLivemode stays false).
   maxSessions: config.getNumber("maxSessions") ?? 10000,

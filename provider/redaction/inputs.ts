@@ -12,6 +12,18 @@ import type { BulkAction as PlanAction } from "./plan";
 export const RUN_PHASES = ["create", "update", "destroy"] as const;
 export const RunPhase = z.enum(RUN_PHASES);
 export type RunPhase = z.infer<typeof RunPhase>;
+/**
+ * `runOn` entries: the phases, and `everyUp`: at create and on every later `pulumi up`, whether or
+ * not anything in the program changed (diff reports a change every time, so preview shows it).
+ */
+export const RUN_ON = [...RUN_PHASES, "everyUp"] as const;
+export const RunOn = z.enum(RUN_ON);
+export type RunOn = z.infer<typeof RunOn>;
+
+/** Whether a run happens in this phase, for these `runOn` entries. */
+export function runsOn(runOn: readonly RunOn[], phase: RunPhase): boolean {
+  return runOn.includes(phase) || (phase !== "destroy" && runOn.includes("everyUp"));
+}
 
 export const BulkAction = z.enum(["redact", "cancel"]);
 // Compile-time: the schema's actions are exactly the engine's.
@@ -22,7 +34,7 @@ export const BulkRedactionArgs = z.strictObject({
   filter: RedactionFilter,
   action: BulkAction,
   /** When the sweep runs; default create and update (teardown runs only when asked for). */
-  runOn: z.array(RunPhase).default(["create", "update"]),
+  runOn: z.array(RunOn).default(["create", "update"]),
   dryRun: z.boolean().default(false),
   maxSessions: z.number().int("must be a whole number").min(0).optional(),
   requestsPerSecond: z.number().min(0.1, "must be at least 0.1 request per second").max(10_000).optional(),

@@ -14,7 +14,7 @@ import { IdentityError } from "../errors";
 import { pulumiLogger, type Logger } from "../log";
 import { redactSecret } from "../stripe/keys";
 import { sameValue } from "../values";
-import { checkBulkArgs, DIFFED_FIELDS, parseBulkArgs, userInputs, type BulkRedactionArgs, type RunPhase } from "./inputs";
+import { checkBulkArgs, DIFFED_FIELDS, parseBulkArgs, runsOn, userInputs, type BulkRedactionArgs, type RunPhase } from "./inputs";
 import { failureSummary, leftForLater, progressLine, summaryLine, throttle } from "./progress";
 import type { SweepReport } from "./report";
 import { runBulkRedaction, type BulkRunRequest } from "./run";
@@ -89,19 +89,21 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
 
   diff = async (_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> => {
     const changed = DIFFED_FIELDS.filter((field) => !sameValue(olds[field], news[field]));
-    return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    // everyUp: every `up` is an update, so every up runs the sweep (and preview says so).
+    const everyUp = Array.isArray(news.runOn) && news.runOn.includes("everyUp");
+    return { changes: changed.length > 0 || everyUp, replaces: [], deleteBeforeReplace: false };
   };
 
   create = async (inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> => {
     const args = parseBulkArgs(inputs);
     const id = `bulkredaction-${randomUUID()}`;
-    const outputs = args.runOn.includes("create") ? await this.run(args, "create") : NO_RUN;
+    const outputs = runsOn(args.runOn, "create") ? await this.run(args, "create") : NO_RUN;
     return { id, outs: { ...args, ...outputs } };
   };
 
   update = async (_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> => {
     const args = parseBulkArgs(news);
-    const outputs = args.runOn.includes("update") ? await this.run(args, "update") : previousOutputs(olds);
+    const outputs = runsOn(args.runOn, "update") ? await this.run(args, "update") : previousOutputs(olds);
     return { outs: { ...args, ...outputs } };
   };
 
@@ -109,7 +111,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     // Nothing to run at teardown: nothing to validate either, so no arg problem can block a destroy.
     if (Array.isArray(props.runOn) && !props.runOn.includes("destroy")) return;
     const args = parseBulkArgs(Object.fromEntries([...DIFFED_FIELDS, "resourceName"].map((field) => [field, props[field]])));
-    if (args.runOn.includes("destroy")) await this.run(args, "destroy");
+    if (runsOn(args.runOn, "destroy")) await this.run(args, "destroy");
   };
 
   read = async (id: string, props?: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> => ({ id, props: props ?? {} });

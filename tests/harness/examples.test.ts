@@ -115,7 +115,7 @@ test("test-mode-cleanup: every up sweeps sessions older than the cut-off", async
   const live = new Map((await emulator.control.sessions(key)).map((s) => [s.id, s]));
   for (const id of old.ids) expect(redacted(live.get(id)!)).toBe(true);
   for (const id of recent.ids) expect(redacted(live.get(id)!)).toBe(false);
-  // The next up is an update (its trigger changed) and sweeps again.
+  // The next up, with nothing changed, is an update all the same (runOn everyUp) and sweeps again.
   const later = await emulator.control.seed({ apiKey: key, count: 2, created: { from: now - 20 * DAY, to: now - 9 * DAY } });
   const again = await (await open("test-mode-cleanup", key)).up();
   expect(again.steps.find((s) => s.type.endsWith("BulkRedactionRun"))?.op).toBe("update");

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type Stripe from "stripe";
+import type { VerificationSession as ApiSession } from "../../emulator/control-client";
 // The built harness: its runner starts as plain JS (much faster than through tsx).
 import { Harness, type Summary } from "../../dist/harness";
 import { linkedWorkspace, type Workspace } from "../harness/workspace";
@@ -53,14 +53,14 @@ async function allStacks(op: "up" | "destroy", config: Record<string, string>): 
   return Promise.all(stackNames.map(async (stack) => (await open(stack, config))[op]()));
 }
 
-async function byRefOf(account: string): Promise<Map<string, Stripe.Identity.VerificationSession[]>> {
-  const map = new Map<string, Stripe.Identity.VerificationSession[]>();
+async function byRefOf(account: string): Promise<Map<string, ApiSession[]>> {
+  const map = new Map<string, ApiSession[]>();
   for (const s of await emulator.control.sessions(account)) map.set(s.client_reference_id ?? "", [...(map.get(s.client_reference_id ?? "") ?? []), s]);
   return map;
 }
 const byRef = () => byRefOf(key);
 
-function expectDeletedByPolicy(s: Stripe.Identity.VerificationSession, index: number): void {
+function expectDeletedByPolicy(s: ApiSession, index: number): void {
   const policy = POLICIES[index % 3];
   if (policy === "cancel") expect({ index, status: s.status, redacted: s.redaction !== null }).toEqual({ index, status: "canceled", redacted: false });
   if (policy === "redact") expect({ index, status: s.status, redacted: s.redaction !== null }).toEqual({ index, status: "canceled", redacted: true });

@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type Stripe from "stripe";
+import type { VerificationSession as ApiSession } from "../../emulator/control-client";
 import { mulberry32 } from "../../emulator/random";
 import { linkedWorkspace, type Workspace } from "../harness/workspace";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
@@ -15,7 +15,7 @@ import { LONG, report, SEED } from "./support";
 
 jest.setTimeout(LONG ? 900_000 : 120_000);
 
-type Session = Stripe.Identity.VerificationSession;
+type Session = ApiSession;
 
 let emulator: TestEmulator;
 const rng = mulberry32(SEED + 1);

@@ -4,7 +4,7 @@
  * clean run on an identically seeded account, and nothing outside the filter may change between
  * kills. And a graceful stop (SIGTERM): an exact report, and a rerun finishes the rest.
  */
-import type Stripe from "stripe";
+import type { VerificationSession as ApiSession } from "../../emulator/control-client";
 import { mulberry32 } from "../../emulator/random";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { DAY, diffShapes, killTarget, redactRequests, requireBuilt, runAndKill, shape, start, SWEEP_CLI } from "./processes";
@@ -12,7 +12,7 @@ import { LONG, report, SEED } from "./support";
 
 jest.setTimeout(LONG ? 900_000 : 120_000);
 
-type Session = Stripe.Identity.VerificationSession;
+type Session = ApiSession;
 
 let emulator: TestEmulator;
 const rng = mulberry32(SEED);

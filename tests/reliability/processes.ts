@@ -6,11 +6,11 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type Stripe from "stripe";
+import type { VerificationSession as ApiSession } from "../../emulator/control-client";
 import { ensureBuilt } from "../helpers/build";
 import type { TestEmulator } from "../helpers/emulator";
 
-type Session = Stripe.Identity.VerificationSession;
+type Session = ApiSession;
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const SWEEP_CLI = path.join(ROOT, "dist", "cli", "bin.js");

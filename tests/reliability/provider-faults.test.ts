@@ -5,7 +5,7 @@
  * success for work that did not happen (checked against the emulator's dump); creates never
  * duplicate a session; a rerun of what failed (what Pulumi does next) finishes the job.
  */
-import type Stripe from "stripe";
+import type { VerificationSession as ApiSession } from "../../emulator/control-client";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { bindProvider, type Bound } from "../provider/session/fixture";
 import { attempt, Ledger, LONG, pool, report, SEED, type Outcome } from "./support";
@@ -21,7 +21,7 @@ const RATE_LIMIT = LONG ? 25 : 6;
 const BURST_MS = 600;
 const POLICIES = ["cancel", "redact", "retain"] as const;
 
-type Session = Stripe.Identity.VerificationSession;
+type Session = ApiSession;
 type Policy = (typeof POLICIES)[number];
 
 interface Resource {

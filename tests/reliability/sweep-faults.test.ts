@@ -4,7 +4,7 @@
  * sweep handles every matching session exactly once and nothing else: checked against the
  * emulator's dump before and after, and the report agrees with the dump.
  */
-import type Stripe from "stripe";
+import type { VerificationSession as ApiSession } from "../../emulator/control-client";
 import { MaxSessionsExceededError } from "../../provider/redaction/guards";
 import { planSession, type BulkAction } from "../../provider/redaction/plan";
 import type { SessionOutcome } from "../../provider/redaction/report";
@@ -12,7 +12,7 @@ import { runBulkRedaction } from "../../provider/redaction/run";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { LONG, report, SEED } from "./support";
 
-type Session = Stripe.Identity.VerificationSession;
+type Session = ApiSession;
 
 const SCALE = LONG ? 5 : 1;
 const FAULTS = { errorRate: 0.1, resetRate: 0.05, lostResponseRate: 0.05 };

@@ -2,10 +2,10 @@
  * Seeds an emulator account with sessions of every status, two metadata groups and two age groups,
  * and computes, independently of the engine, which sessions a filter must change.
  */
-import type Stripe from "stripe";
+import type { VerificationSession as ApiSession } from "../../../emulator/control-client";
 import type { TestEmulator } from "../../helpers/emulator";
 
-export type Session = Stripe.Identity.VerificationSession;
+export type Session = ApiSession;
 
 export const DAY = 86_400;
 export const STATUSES = ["requires_input", "verified", "canceled", "processing"] as const;

@@ -104,6 +104,15 @@ describe("BulkRedaction provider: check and diff", () => {
     expect(await provider.diff!("id", olds, args({ triggers: [1], dryRun: true }))).toMatchObject({ changes: true });
     expect(await provider.diff!("id", olds, { ...args({ triggers: [1] }), resourceName: "renamed" })).toMatchObject({ changes: false });
   });
+
+  it("diff: with runOn everyUp, every up is an update even when nothing changed", async () => {
+    const { provider } = await providerFor(emu.newKey());
+    const olds = { ...args({ runOn: ["everyUp"] }), matched: 5, lastRunAt: "2026-01-01T00:00:00.000Z" };
+    expect(await provider.diff!("id", olds, args({ runOn: ["everyUp"] }))).toMatchObject({ changes: true, replaces: [] });
+    expect(await provider.diff!("id", olds, args({ runOn: ["create", "update"] }))).toMatchObject({ changes: true });
+    const same = { ...args({ runOn: ["create", "update"] }), matched: 5 };
+    expect(await provider.diff!("id", same, args({ runOn: ["create", "update"] }))).toMatchObject({ changes: false });
+  });
 });
 
 describe("BulkRedaction provider: runs", () => {
@@ -148,6 +157,20 @@ describe("BulkRedaction provider: runs", () => {
     expect((await emu.control.sessions(account.key)).some((s) => s.redaction !== null)).toBe(false);
     const updated = await provider.update!(created.id, created.outs, await checked(provider, args({ runOn: ["update"], triggers: ["v2"] })));
     expect(updated.outs).toMatchObject({ matched: 40, redacted: 20, lastRunPhase: "update" });
+  });
+
+  it("runOn everyUp: runs at create and at an update with the same args; never at destroy", async () => {
+    const account = await seedAccount(emu, 10);
+    const { provider } = await providerFor(account.key);
+    const inputs = await checked(provider, args({ runOn: ["everyUp"] }));
+    const created = await provider.create(inputs);
+    expect(created.outs).toMatchObject({ matched: 40, redacted: 20, lastRunPhase: "create" });
+    await emu.control.seed({ apiKey: account.key, count: 3, status: "verified", created: { from: account.nowSeconds - 20 * 86_400, to: account.nowSeconds - 19 * 86_400 }, clientReferenceIdPrefix: "shop-next-" });
+    const updated = await provider.update!(created.id, created.outs, inputs);
+    expect(updated.outs).toMatchObject({ redacted: 3, lastRunPhase: "update" });
+    const writes = await writeCount(emu);
+    await provider.delete!(created.id, updated.outs);
+    expect(await writeCount(emu)).toBe(writes);
   });
 
   it("dry run: counts what it would do and changes nothing", async () => {

@@ -1,0 +1,99 @@
+/**
+ * The package as a user installs it: `npm pack`, then `npm install <tarball>` into a fresh program
+ * with a strict tsconfig and neither `skipLibCheck` nor `esModuleInterop`. Its public declarations
+ * must compile there (they may import @pulumi/pulumi, the peer dependency, and nothing else), and
+ * the tarball ships only what works.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ROOT } from "../helpers/build";
+
+jest.setTimeout(180_000);
+
+const npm = (args: string[], cwd: string) => execFileSync("npm", [...args, "--loglevel=error", "--no-audit", "--no-fund"], { cwd, encoding: "utf8", stdio: "pipe" });
+let scratch: string;
+let tarball: string;
+let files: string[];
+
+beforeAll(() => {
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), "package-install-"));
+  // --ignore-scripts: `prepare` (the build) already ran for this checkout; dist/ is what gets packed.
+  const packed = JSON.parse(npm(["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], ROOT)) as { filename: string; files: { path: string }[] }[];
+  tarball = path.join(scratch, packed[0].filename);
+  files = packed[0].files.map((f) => f.path);
+});
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+test("the tarball ships no source maps, no demo, and everything its exports and bins name", () => {
+  expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
+  expect(files.filter((f) => /(^|\/)demo\//.test(f))).toEqual([]);
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { exports: Record<string, string | Record<string, string>>; bin: Record<string, string> };
+  const named = [...Object.values(pkg.bin), ...Object.values(pkg.exports).flatMap((e) => (typeof e === "string" ? [e] : Object.values(e)))];
+  for (const file of named) expect(files).toContain(file.replace(/^\.\//, ""));
+});
+
+test("a strict program without skipLibCheck or esModuleInterop compiles against the published types", () => {
+  const program = path.join(scratch, "user-program");
+  fs.mkdirSync(program);
+  fs.writeFileSync(
+    path.join(program, "package.json"),
+    JSON.stringify({
+      name: "user-program",
+      private: true,
+      dependencies: { "pulumi-stripe-identity": `file:${tarball}`, "@pulumi/pulumi": "3.248.0" },
+      devDependencies: { typescript: "5.9.3", "@types/node": "20.19.43" },
+    }),
+  );
+  fs.writeFileSync(
+    path.join(program, "tsconfig.json"),
+    JSON.stringify({ compilerOptions: { strict: true, target: "ES2020", module: "commonjs", moduleResolution: "node", noEmit: true, types: ["node"] }, files: ["index.ts"] }),
+  );
+  fs.writeFileSync(
+    path.join(program, "index.ts"),
+    `import * as pulumi from "@pulumi/pulumi";
+import { BulkRedaction, CONFIG_NAMESPACE, VerificationSession, type VerificationSessionArgs } from "pulumi-stripe-identity";
+import { EmulatorControl, startEmulator } from "pulumi-stripe-identity/emulator";
+import { Harness, type Summary } from "pulumi-stripe-identity/testing";
+
+const args: VerificationSessionArgs = { type: "document", deletionPolicy: "redact" };
+const session = new VerificationSession("kyc", args);
+const sweep = new BulkRedaction("cleanup", { filter: { createdBefore: "7d" }, action: "cancel", runOn: ["create"] });
+export const status: pulumi.Output<string> = session.status;
+export const matched = sweep.matched;
+export const ns: string = CONFIG_NAMESPACE;
+
+async function offline(): Promise<Summary> {
+  const emulator = await startEmulator({ port: 0 });
+  const control = new EmulatorControl(emulator.url);
+  const sessions = await control.sessions("sk_test_x");
+  const first: string | undefined = sessions[0]?.id;
+  void first;
+  const stack = await Harness.open({ programDir: ".", config: { "stripe-identity:apiBase": emulator.url } });
+  return stack.preview();
+}
+void offline;
+`,
+  );
+  npm(["install", "--prefer-offline"], program);
+  let errors = "";
+  try {
+    execFileSync(process.execPath, [path.join(program, "node_modules", "typescript", "bin", "tsc"), "-p", program], { cwd: program, encoding: "utf8", stdio: "pipe" });
+  } catch (error) {
+    errors = String((error as { stdout?: string }).stdout ?? error);
+  }
+  expect(errors).toBe("");
+  // Nothing in the published declarations reaches for an implementation dependency.
+  const declarations = path.join(program, "node_modules", "pulumi-stripe-identity", "dist");
+  const imports = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.name.endsWith(".d.ts")) for (const m of fs.readFileSync(file, "utf8").matchAll(/from "([^".][^"]*)"/g)) imports.add(m[1]);
+    }
+  };
+  walk(path.join(declarations, "sdk"));
+  expect([...imports].filter((spec) => spec !== "@pulumi/pulumi")).toEqual([]);
+});
