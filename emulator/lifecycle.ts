@@ -61,7 +61,8 @@ function needsIdNumber(session: SessionRecord): boolean {
   return session.type === "id_number" || session.options.document?.require_id_number === true;
 }
 
-const UnixSeconds = z.number().int().min(0).max(4_102_444_800);
+const UNIX_SECONDS = "expected unix seconds (a whole number, e.g. 1767225600 for 2026-01-01T00:00:00Z)";
+const UnixSeconds = z.number({ error: UNIX_SECONDS }).int(UNIX_SECONDS).min(0, UNIX_SECONDS).max(4_102_444_800, `${UNIX_SECONDS}, before 2100`);
 
 export const SeedRequest = z.strictObject({
   apiKey: z.string().refine(isWellFormedKey, "expected a well-formed key such as sk_test_..."),

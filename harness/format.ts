@@ -33,19 +33,48 @@ export function formatValue(value: Json): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+// Pulumi's own wording for its closing "Resources:" block (pkg/backend/display), per step op.
+const PAST: Record<Step["op"], [string, string]> = {
+  create: ["+ ", "created"],
+  update: ["~ ", "updated"],
+  replace: ["+-", "replaced"],
+  delete: ["- ", "deleted"],
+  read: ["~ ", "refreshed"],
+  same: ["", "unchanged"],
+};
+const PLANNED: Record<Step["op"], [string, string]> = {
+  create: ["+ ", "to create"],
+  update: ["~ ", "to update"],
+  replace: ["+-", "to replace"],
+  delete: ["- ", "to delete"],
+  read: ["~ ", "to refresh"],
+  same: ["", "unchanged"],
+};
+
+/** `Resources:` with a line per kind of step, as `pulumi up` ends, then the duration (and errors). */
+function resourceCounts(summary: Summary): string[] {
+  const words = summary.operation === "preview" ? PLANNED : PAST;
+  const counts = new Map<Step["op"], number>();
+  for (const step of summary.steps.filter((s) => !s.error)) counts.set(step.op, (counts.get(step.op) ?? 0) + 1);
+  const order: Step["op"][] = ["create", "update", "replace", "delete", "read", "same"];
+  const lines = ["Resources:"];
+  for (const op of order) {
+    const n = counts.get(op);
+    if (n) lines.push(`    ${words[op][0]}${n} ${words[op][1]}`);
+  }
+  const errored = summary.steps.filter((s) => s.error).length;
+  if (errored) lines.push(`    ${errored} errored`);
+  if (lines.length === 1) lines.push("    no changes");
+  lines.push(`Duration: ${(summary.elapsedMs / 1000).toFixed(1)}s${summary.ok ? "" : ` (${summary.operation} failed)`}`);
+  return lines;
+}
+
 /** The summary as lines of text; `same` steps and debug logs are left out unless `verbose`. */
 export function formatSummary(summary: Summary, verbose = false, showOutputs = true): string[] {
   const lines: string[] = [];
   const shown = summary.steps.filter((s) => verbose || s.op !== "same");
   for (const step of shown) lines.push(formatStep(step));
-  const failed = summary.steps.filter((s) => s.error).length;
-  const done = summary.steps.filter((s) => !s.error);
-  const doneCounts = new Map<string, number>();
-  for (const step of done) doneCounts.set(step.op, (doneCounts.get(step.op) ?? 0) + 1);
-  const tally = [...doneCounts].map(([op, n]) => `${n} ${op}`).join(", ");
-  const seconds = `(${(summary.elapsedMs / 1000).toFixed(1)} s)`;
-  if (summary.ok) lines.push(`${summary.operation}: ${tally || "nothing to do"} ${seconds}`);
-  else lines.push(`${summary.operation} failed: ${[tally && `${tally} done`, failed && `${failed} errored`].filter(Boolean).join(", ") || "no step completed"} ${seconds}`);
+  lines.push(...resourceCounts(summary));
   for (const log of summary.logs.filter((l) => verbose || (l.level !== "debug" && l.source === "provider"))) lines.push(formatLog(log));
   const outputs = Object.entries(summary.outputs);
   if (showOutputs && outputs.length > 0) {

@@ -125,6 +125,13 @@ test.each([
   expect(res.json.error?.param).toBe(param);
 });
 
+test("a seed range given as dates, not unix seconds, says what the field wants", async () => {
+  const res = await raw("POST", "/_emulator/seed", JSON.stringify({ apiKey: "sk_test_x1", count: 1, created: { from: "2026-01-01", to: 1 } }));
+  expect(res.status).toBe(400);
+  expect(res.json.error?.message).toMatch(/created\[from\]: expected unix seconds \(a whole number/);
+  expect(res.json.error?.message).not.toMatch(/received string/);
+});
+
 test("sessions needs an apiKey; unknown accounts are empty; unknown control routes are 404", async () => {
   expect((await raw("GET", "/_emulator/sessions")).status).toBe(400);
   expect(await emu.control.sessions("sk_test_neverused")).toEqual([]);

@@ -39,6 +39,8 @@ test("npm install with the example's .npmrc installs a packed copy, not a symlin
   expect(fs.lstatSync(installed).isSymbolicLink()).toBe(false);
   expect(fs.existsSync(path.join(installed, "dist", "provider", "entry.js"))).toBe(true);
   for (const name of EXAMPLES) expect(fs.readFileSync(path.join(REPO, "examples", name, ".npmrc"), "utf8")).toMatch(/^install-links=true$/m);
+  // Each example carries its lockfile, so its `npm install` leaves no untracked file behind.
+  for (const name of EXAMPLES) expect(fs.existsSync(path.join(REPO, "examples", name, "package-lock.json"))).toBe(true);
   // What a user imports to test their own program.
   const testing = require.resolve("pulumi-stripe-identity/testing", { paths: [dirs.platform] });
   expect(testing).toBe(path.join(installed, "dist", "harness", "index.js"));

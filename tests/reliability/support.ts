@@ -88,8 +88,7 @@ export function findSecret(text: string, secrets: readonly string[], clientSecre
   return undefined;
 }
 
-/** Summary line for the closing note; printed so CI logs carry the numbers. */
+/** Summary line for the closing note; one plain line (no console.log frame) so CI logs carry the numbers. */
 export function report(name: string, numbers: Record<string, number | string>): void {
-  // eslint-disable-next-line no-console
-  console.log(`[reliability] ${name}: ${Object.entries(numbers).map(([k, v]) => `${k}=${v}`).join(" ")}`);
+  process.stderr.write(`[reliability] ${name}: ${Object.entries(numbers).map(([k, v]) => `${k}=${v}`).join(" ")}\n`);
 }

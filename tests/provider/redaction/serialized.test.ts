@@ -70,7 +70,15 @@ describe("BulkRedaction registration and serialized provider", () => {
     delete inputs.__provider;
     const checked = await provider.check!({}, inputs);
     expect(checked.failures ?? []).toEqual([]);
-    const created = await provider.create(checked.inputs);
+    // Outside an engine, the provider's lines go through pulumi.log, which prints them: keep them
+    // for the assertion below rather than in the test run's output.
+    const printed: string[] = [];
+    const print = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    const created = await provider.create(checked.inputs).finally(() => print.mockRestore());
+    expect(printed.join("")).toMatch(/BulkRedaction cleanup \(create\): matched 12; canceled 12/);
     expect(created.outs).toMatchObject({ matched: 12, canceled: 12, failed: 0 });
     expect(JSON.stringify(created.outs)).not.toContain(key);
     expect((await emulator.control.sessions(key)).every((s) => s.status === "canceled")).toBe(true);
