@@ -20,6 +20,8 @@ export function npmInstall(dir: string): void {
   }
   pkg.dependencies["pulumi-stripe-identity"] = `file:${REPO}`;
   fs.writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
+  // As the example READMEs say for a copy: its lockfile resolves the package at ../.., so it goes too.
+  fs.rmSync(path.join(dir, "package-lock.json"), { force: true });
   // --ignore-scripts: the package's `prepare` (a full build) already ran; dist/ is what gets packed.
   execFileSync("npm", ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "pipe" });
 }
