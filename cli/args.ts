@@ -6,7 +6,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { resolveConfig } from "../provider/config";
 import { maskKey, redactSecret } from "../provider/stripe/keys";
-import { RedactionFilter, SESSION_STATUSES, UNBOUNDED_MESSAGE } from "../provider/redaction/filter";
+import { parseExclusionSpec } from "../provider/redaction/exclusions";
+import { RedactionFilter, reservedKeyProblem, SESSION_STATUSES, UNBOUNDED_MESSAGE } from "../provider/redaction/filter";
 import type { BulkAction } from "../provider/redaction/plan";
 
 export interface SweepCliOptions {
@@ -90,6 +91,10 @@ function metadataPair(value: string, previous: Array<[string, string]> = []): Ar
   return [...previous, [value.slice(0, eq), value.slice(eq + 1)]];
 }
 
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 function buildProgram(): Command {
   return new Command()
     .name("stripe-identity-sweep")
@@ -102,7 +107,7 @@ function buildProgram(): Command {
     .option("--related-customer <id>", "sessions of this customer (cus_...)")
     .addOption(new Option("--type <type>", "session type").choices(["document", "id_number", "verification_flow"]))
     .option("--metadata <key=value>", "metadata must have key=value (repeatable)", metadataPair)
-    .option("--exclude-ids <file-or-list>", "never touch these ids: a file (one id per line) or a comma-separated list")
+    .option("--exclude-ids <file-or-list>", "never touch these ids: a file (one vs_ id a line, # comments) or a comma-separated list (repeatable, additive)", collect)
     .addOption(new Option("--action <action>", "what to do").choices(["redact", "cancel"]).default("redact"))
     .option("--dry-run", "list and report what would happen; change nothing")
     .option("--yes", "really do it (without --yes the plan is printed and nothing changes)")
@@ -116,15 +121,6 @@ function buildProgram(): Command {
     .helpOption("-h, --help", "show this help")
     .allowExcessArguments(false)
     .exitOverride();
-}
-
-function excludeIds(spec: string, readFile: ParseDeps["readFile"]): string[] | string {
-  const text = readFile(spec);
-  if (text !== undefined) return text.split(/[\s,]+/).filter(Boolean);
-  if (/[/\\]|\.(txt|csv|json|list)$/i.test(spec)) return `--exclude-ids: no such file "${spec}"`;
-  const ids = spec.split(",").map((s) => s.trim());
-  if (ids.some((id) => id === "")) return `--exclude-ids: empty id in "${spec}" (expected a file or id1,id2,...)`;
-  return ids;
 }
 
 export function parseArgs(argv: readonly string[], deps: ParseDeps): ParseResult {
@@ -166,10 +162,16 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
     if (flagValue !== undefined) raw[field] = flagValue;
   }
   if (o.metadata) raw.metadata = Object.fromEntries(o.metadata as Array<[string, string]>);
-  if (typeof o.excludeIds === "string") {
-    const ids = excludeIds(o.excludeIds, deps.readFile);
-    if (typeof ids === "string") return { kind: "usage", message: ids };
-    raw.excludeIds = ids;
+  const reserved = reservedKeyProblem(raw);
+  if (reserved) return { kind: "usage", message: `--metadata: ${reserved.message}` };
+  if (Array.isArray(o.excludeIds)) {
+    const ids = new Set<string>();
+    for (const spec of o.excludeIds as string[]) {
+      const parsedIds = parseExclusionSpec(spec, deps.readFile);
+      if ("problem" in parsedIds) return { kind: "usage", message: `--exclude-ids: ${parsedIds.problem}` };
+      for (const id of parsedIds.ids) ids.add(id);
+    }
+    raw.excludeIds = [...ids];
   }
   const parsed = RedactionFilter.safeParse(raw);
   if (!parsed.success) {
@@ -183,7 +185,7 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
   try {
     config = resolveConfig(undefined, deps.env);
   } catch (caught) {
-    return { kind: "usage", message: caught instanceof Error ? caught.message.replace("stripe-identity:", "environment: ") : String(caught) };
+    return { kind: "usage", message: caught instanceof Error ? caught.message : String(caught) };
   }
   const apiBase = (o.apiBase as string | undefined) ?? config.apiBase;
   if (apiBase !== undefined && !/^https?:\/\/[^\s]+$/.test(apiBase)) return { kind: "usage", message: `--api-base: expected an http(s) URL, got "${apiBase}"` };

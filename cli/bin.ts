@@ -20,6 +20,8 @@ async function main(): Promise<number> {
   }
   if (parsed.kind === "usage") {
     process.stderr.write(`stripe-identity-sweep: ${parsed.message}\nRun stripe-identity-sweep --help for the flags.\n`);
+    // With --json every exit path answers in JSON on stdout, usage and configuration errors included.
+    if (process.argv.slice(2).includes("--json")) process.stdout.write(`${JSON.stringify({ error: { code: "usage", message: parsed.message } })}\n`);
     return EXIT.usage;
   }
   const controller = new AbortController();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { UserInputError } from "./errors";
 import { CONFIG_NAMESPACE } from "./namespace";
+import { isWellFormedKey, maskKey } from "./stripe/keys";
 
 export { CONFIG_NAMESPACE };
 
@@ -38,17 +39,38 @@ const ENV_FALLBACK: Record<string, string | undefined> = {
  * Resolves the provider's configuration: stack config first (`stripe-identity:<key>`), then the
  * environment. Pulumi hands secrets to dynamic providers already unwrapped.
  */
+/** What each setting must be, in words a person can act on (not the schema's text). */
+const RULE: Record<string, string> = {
+  apiBase: "expected an http or https URL such as http://127.0.0.1:12111",
+  allowLivemode: "expected true or false",
+  maxNetworkRetries: "expected a whole number from 0 to 10",
+};
+
 export function resolveConfig(source: ConfigSource | undefined, env: NodeJS.ProcessEnv = process.env): ProviderConfig {
   const raw: Record<string, string> = {};
+  const origin: Record<string, string> = {};
   for (const [key, envName] of Object.entries(ENV_FALLBACK)) {
     const fromStack = source?.get(`${CONFIG_NAMESPACE}:${key}`);
-    const value = fromStack !== undefined && fromStack !== "" ? fromStack : envName ? env[envName] : undefined;
-    if (value !== undefined && value !== "") raw[key] = value;
+    const useStack = fromStack !== undefined && fromStack !== "";
+    const value = useStack ? fromStack : envName ? env[envName] : undefined;
+    if (value === undefined || value === "") continue;
+    raw[key] = value;
+    origin[key] = useStack || !envName ? `${CONFIG_NAMESPACE}:${key}` : `the ${envName} environment variable`;
+  }
+  if (raw.apiKey !== undefined) {
+    // A key pasted with its newline (or spaces) once retried for 18 s, then blamed the connection.
+    const trimmed = raw.apiKey.trim();
+    if (!isWellFormedKey(trimmed)) {
+      throw new UserInputError(
+        `${origin.apiKey} is not a Stripe secret or restricted key (expected sk_test_..., sk_live_..., rk_test_... or rk_live_...; got ${maskKey(trimmed)})`,
+      );
+    }
+    raw.apiKey = trimmed;
   }
   const parsed = ProviderConfig.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserInputError(`${CONFIG_NAMESPACE}:${issue.path.join(".")}: ${issue.message}`);
+    const key = String(parsed.error.issues[0].path[0]);
+    throw new UserInputError(`${origin[key] ?? `${CONFIG_NAMESPACE}:${key}`}: ${RULE[key] ?? parsed.error.issues[0].message}, got "${raw[key]}"`);
   }
   return parsed.data;
 }

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import { UserInputError } from "../errors";
 import { ceilSeconds, dateSpecProblem, resolveDateSpec } from "./dates";
+import { SESSION_ID, SESSION_ID_RULE } from "./exclusions";
 
 export const SESSION_STATUSES = ["requires_input", "processing", "verified", "canceled"] as const;
 export const SessionStatus = z.enum(SESSION_STATUSES);
@@ -30,9 +31,30 @@ const RedactionFilterFields = z.strictObject({
   clientReferenceIdPrefix: NonEmpty.optional(),
   relatedCustomer: NonEmpty.optional(),
   type: SessionType.optional(),
-  metadata: z.record(z.string().min(1, "metadata keys must not be empty").max(40), z.string().max(500)).optional(),
-  excludeIds: z.array(NonEmpty).optional(),
+  metadata: z
+    .record(z.string(), z.string().max(500, "metadata values are at most 500 characters (Stripe's limit)"))
+    .superRefine((metadata, ctx) => {
+      for (const key of Object.keys(metadata)) {
+        if (key === "") ctx.addIssue({ code: "custom", path: [key], message: "metadata keys must not be empty" });
+        else if (key.length > 40) ctx.addIssue({ code: "custom", path: [key], message: `metadata key "${key.slice(0, 50)}" is longer than 40 characters (Stripe's limit)` });
+      }
+    })
+    .optional(),
+  excludeIds: z.array(z.string().regex(SESSION_ID, SESSION_ID_RULE)).min(1, "list at least one id, or leave excludeIds out").optional(),
 });
+
+/**
+ * A metadata key JavaScript objects cannot hold as data (`__proto__`): a schema drops it silently,
+ * which would widen the filter to every session the other fields match. Checked on the raw input,
+ * before any parse.
+ */
+export function reservedKeyProblem(rawFilter: unknown): { path: string; message: string } | undefined {
+  if (rawFilter === null || typeof rawFilter !== "object") return undefined;
+  const metadata = (rawFilter as Record<string, unknown>).metadata;
+  if (metadata === null || typeof metadata !== "object") return undefined;
+  if (!Object.prototype.hasOwnProperty.call(metadata, "__proto__")) return undefined;
+  return { path: "metadata.__proto__", message: 'the metadata key "__proto__" cannot be matched safely (JavaScript reserves it); remove it' };
+}
 
 /**
  * Before Stripe existed: a createdAfter at or before this excludes no session, so alone it is no
@@ -119,6 +141,8 @@ export function describeFilterIssues(error: z.ZodError, root = "filter"): string
 
 /** Validates raw input (args, flags); throws a UserInputError naming the field. */
 export function parseFilter(raw: unknown, root = "filter"): RedactionFilter {
+  const reserved = reservedKeyProblem(raw);
+  if (reserved) throw new UserInputError(`${root}.${reserved.path}: ${reserved.message}`);
   const parsed = RedactionFilter.safeParse(raw);
   if (!parsed.success) throw new UserInputError(describeFilterIssues(parsed.error, root).join("; "));
   return parsed.data;

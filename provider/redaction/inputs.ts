@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { UserInputError } from "../errors";
 import { containsUnknown, valueAt } from "../values";
-import { compileFilter, RedactionFilter, UNBOUNDED_MESSAGE } from "./filter";
+import { compileFilter, RedactionFilter, reservedKeyProblem, UNBOUNDED_MESSAGE } from "./filter";
 import type { BulkAction as PlanAction } from "./plan";
 
 export const RUN_PHASES = ["create", "update", "destroy"] as const;
@@ -36,7 +36,7 @@ export const BulkRedactionArgs = z.strictObject({
   /** When the sweep runs; default create and update (teardown runs only when asked for). */
   runOn: z.array(RunOn).default(["create", "update"]),
   dryRun: z.boolean().default(false),
-  maxSessions: z.number().int("must be a whole number").min(0).optional(),
+  maxSessions: z.number().int("must be a whole number").min(0, "must be 0 or more (0 refuses any match)").optional(),
   requestsPerSecond: z.number().min(0.1, "must be at least 0.1 request per second").max(10_000).optional(),
   allowLivemode: z.boolean().default(false),
   /** Any values; a change makes the next `up` run the sweep again (with runOn update). */
@@ -76,6 +76,8 @@ export function userInputs(inputs: unknown): Record<string, unknown> {
 /** `now` resolves relative dates for the run-time rules of the filter (a time bound must narrow something). */
 export function checkBulkArgs(news: unknown, now: number = Date.now()): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
   const raw = userInputs(news);
+  const reserved = reservedKeyProblem(raw.filter);
+  if (reserved) return { inputs: raw, failures: [{ property: `filter.${reserved.path}`, reason: reserved.message }] };
   const parsed = BulkRedactionArgs.safeParse(raw);
   if (parsed.success) {
     const inputs = { ...raw, ...parsed.data };

@@ -44,14 +44,42 @@ describe("parseArgs: filter flags", () => {
       excludeIds: ["vs_1", "vs_2"],
     });
   });
-  it("reads --exclude-ids from a file when one exists", () => {
-    const o = options(["--created-before", "7d", "--exclude-ids", "keep.txt"], deps({ readFile: (p) => (p === "keep.txt" ? "vs_a\nvs_b\n\nvs_c, vs_d\n" : undefined) }));
-    expect(o.filter.excludeIds).toEqual(["vs_a", "vs_b", "vs_c", "vs_d"]);
-    expect(usage(["--created-before", "7d", "--exclude-ids", "missing.txt"])).toBe('--exclude-ids: no such file "missing.txt"');
-    expect(usage(["--created-before", "7d", "--exclude-ids", "vs_1,,vs_2"])).toMatch(/^--exclude-ids: empty id/);
+  it("reads --exclude-ids from a file when one exists: one id a line, # comments, blank lines", () => {
+    const o = options(["--created-before", "7d", "--exclude-ids", "keep.txt"], deps({ readFile: (p) => (p === "keep.txt" ? "# keep these\nvs_a\nvs_b  # the auditor's\n\nvs_c\n" : undefined) }));
+    expect(o.filter.excludeIds).toEqual(["vs_a", "vs_b", "vs_c"]);
+  });
+  it("--exclude-ids is repeatable and additive: files and lists together", () => {
+    const files = deps({ readFile: (p) => (p === "keep.txt" ? "vs_a\n" : undefined) });
+    const o = options(["--created-before", "7d", "--exclude-ids", "keep.txt", "--exclude-ids", "vs_b,vs_c", "--exclude-ids", "vs_a"], files);
+    expect(o.filter.excludeIds).toEqual(["vs_a", "vs_b", "vs_c"]);
+  });
+  it.each<[string, string | undefined, RegExp]>([
+    // A mistyped file name was once taken as one id, excluding nothing.
+    ["keep.txtt", undefined, /^--exclude-ids: "keep\.txtt" is neither an existing file nor a session id \(vs_\.\.\.\)$/],
+    ["vs_1,,vs_2", undefined, /^--exclude-ids: "" in "vs_1,,vs_2" must be a VerificationSession id/],
+    // Quoted CSV and semicolons once excluded nothing; now the bad line is named.
+    ["ids.csv", '"vs_a","vs_b"\n', /^--exclude-ids: ids\.csv:1: ""vs_a","vs_b"" must be a VerificationSession id .*one id a line/],
+    ["ids.txt", "vs_a;vs_b\n", /^--exclude-ids: ids\.txt:1: "vs_a;vs_b" must be/],
+    ["ids.txt", "vs_a\nvs_c, vs_d\n", /^--exclude-ids: ids\.txt:2: "vs_c, vs_d" must be/],
+    ["empty.txt", "# nothing here\n\n", /^--exclude-ids: empty\.txt: no session ids in the file .*exclude nothing/],
+  ])("--exclude-ids %s is refused, naming the bad line or value", (spec, fileText, message) => {
+    const d = deps({ readFile: (p) => (p === spec ? fileText : undefined) });
+    const result = parse(["--created-before", "7d", "--exclude-ids", spec], d);
+    expect(result.kind).toBe("usage");
+    expect(result.kind === "usage" ? result.message : "").toMatch(message);
   });
   it("defaults: redact, plan mode, no json", () => {
     expect(options(["--created-before", "7d"])).toMatchObject({ action: "redact", yes: false, dryRun: false, json: false, allowLivemode: false, apiKey: KEY });
+  });
+});
+
+describe("parseArgs: a metadata key that would vanish", () => {
+  it("--metadata __proto__=x is refused, not dropped (it once widened the filter to every session)", () => {
+    expect(usage(["--metadata", "__proto__=x"])).toMatch(/^--metadata: the metadata key "__proto__" cannot be matched safely/);
+    expect(usage(["--created-before", "7d", "--metadata", "__proto__=x"])).toMatch(/__proto__/);
+  });
+  it("--metadata names Stripe's key limit", () => {
+    expect(usage(["--metadata", `${"k".repeat(41)}=v`])).toMatch(/^--metadata: metadata key "k+" is longer than 40 characters/);
   });
 });
 

@@ -144,6 +144,26 @@ describe("stripe-identity-sweep", () => {
     }
   });
 
+  it("--json answers every exit path in JSON on stdout, usage and configuration errors included", async () => {
+    for (const [args, extraEnv, message] of [
+      [["--status", "verified", "--json"], env, /no bound/],
+      [["--created-before", "7d", "--json"], { STRIPE_API_BASE: emu.url }, /no API key/],
+      [["--created-before", "7d", "--max-sessions", "-1", "--json"], env, /--max-sessions/],
+      [["--created-before", "7d", "--json"], { ...env, STRIPE_API_KEY: `${key}\n` }, null],
+    ] as const) {
+      const result = await sweep([...args], extraEnv);
+      if (message === null) {
+        // A key with a trailing newline is trimmed: the run works.
+        expect(result.code).toBe(0);
+        continue;
+      }
+      expect(result.code).toBe(2);
+      const body = JSON.parse(result.stdout) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("usage");
+      expect(body.error.message).toMatch(message);
+    }
+  });
+
   it("--exclude-ids from a file keeps those sessions", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sweep-cli-"));
     try {

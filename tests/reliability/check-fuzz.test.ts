@@ -56,7 +56,7 @@ const filter = fc.oneof(
         relatedCustomer: mostly(text),
         type: mostly(fc.constantFrom("document", "id_number", "verification_flow", "selfie")),
         metadata,
-        excludeIds: mostly(fc.array(text, { maxLength: 3 })),
+        excludeIds: mostly(fc.array(fc.stringMatching(/^vs_[A-Za-z0-9]{1,8}$/), { minLength: 1, maxLength: 3 })),
       },
       { requiredKeys: [] },
     ),
@@ -125,7 +125,7 @@ test(`BulkRedaction check(): ${RUNS} random and nearly valid args`, () => {
 test("filters with only status, type or excludeIds are refused by check(), naming the filter", () => {
   fc.assert(
     fc.property(
-      fc.record({ status: fc.array(fc.constantFrom("requires_input", "verified", "canceled", "processing"), { minLength: 1 }), type: fc.constantFrom("document", "id_number"), excludeIds: fc.array(fc.constant("vs_1")), metadata: fc.constant({}) }, { requiredKeys: [] }),
+      fc.record({ status: fc.array(fc.constantFrom("requires_input", "verified", "canceled", "processing"), { minLength: 1 }), type: fc.constantFrom("document", "id_number"), excludeIds: fc.array(fc.constant("vs_1"), { minLength: 1 }), metadata: fc.constant({}) }, { requiredKeys: [] }),
       fc.constantFrom("redact", "cancel"),
       (unbounded, action) => {
         const { failures } = checkBulkArgs({ filter: unbounded, action });

@@ -46,7 +46,8 @@ test("runOn destroy: nothing at up; a failed teardown keeps the resource; the ne
   // The account's key is rejected at teardown (a 401 is not retried): the delete fails, the resource stays.
   const broken = await (await open("sk_test_revoked!key")).destroy().catch((e: unknown) => (e instanceof HarnessError ? e.summary : Promise.reject(e)));
   expect(broken.ok).toBe(false);
-  expect(broken.error).toMatch(/BulkRedaction teardown \(destroy\): the run stopped early \(listing failed: 401/);
+  // A malformed key is refused before any request, naming the setting (masked).
+  expect(broken.error).toMatch(/stripe-identity:apiKey is not a Stripe secret or restricted key .*got sk_test_\*+!key\)/);
   expect(inState(broken)).toEqual(["BulkRedactionRun", "stripe-identity:index:BulkRedaction"]);
   expect(JSON.stringify(broken)).not.toContain("sk_test_revoked!key");
 

@@ -90,6 +90,13 @@ describe("BulkRedaction provider: check and diff", () => {
     expect(fine.failures ?? []).toEqual([]);
   });
 
+  it("check refuses a metadata key __proto__ by name instead of dropping it", async () => {
+    const { provider } = await providerFor(emu.newKey());
+    const news = { ...args(), filter: { createdBefore: "7d", metadata: JSON.parse('{"__proto__": "x"}') as Record<string, string> } };
+    const result = await provider.check!({}, news);
+    expect(result.failures).toEqual([{ property: "filter.metadata.__proto__", reason: expect.stringMatching(/cannot be matched safely/) }]);
+  });
+
   it("check skips values not known yet (preview)", async () => {
     const { provider } = await providerFor(emu.newKey());
     const result = await provider.check!({}, { filter: { status: ["verified"], clientReferenceId: UNKNOWN }, action: UNKNOWN, maxSessions: UNKNOWN });

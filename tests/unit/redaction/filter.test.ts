@@ -74,7 +74,7 @@ describe("RedactionFilter schema", () => {
     expect(() => parseFilter({ createdBefore: "7d", colour: "red" })).toThrow(/filter: .*colour/);
     expect(() => parseFilter({ clientReferenceId: "" })).toThrow(/filter\.clientReferenceId: must not be empty/);
     expect(() => parseFilter({ createdBefore: "7d", metadata: { app: 1 } })).toThrow(/filter\.metadata\.app:/);
-    expect(() => parseFilter({ createdBefore: "7d", excludeIds: [""] })).toThrow(/filter\.excludeIds\.0: must not be empty/);
+    expect(() => parseFilter({ createdBefore: "7d", excludeIds: [""] })).toThrow(/filter\.excludeIds\.0: must be a VerificationSession id/);
     expect(() => parseFilter({ createdAfter: "2026-02-01", createdBefore: "2026-01-01" })).toThrow(/filter\.createdAfter: createdAfter must be earlier/);
     expect(() => parseFilter({ createdAfter: "7d", createdBefore: "30d" })).toThrow(/filter\.createdAfter:/);
     expect(() => parseFilter("7d")).toThrow(/^filter: /);
@@ -263,5 +263,38 @@ describe("compileFilter: property", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe("input that would silently widen a filter is refused (issue 10, item 4)", () => {
+  it.each([
+    // Date.parse rolls these over (2026-11-31 runs as December 1st): each is refused, naming why.
+    ["2026-11-31T00:00:00Z", /is not a calendar date/],
+    ["2026-02-29T12:00:00Z", /is not a calendar date/],
+    ["2026-01-01T24:00:00Z", /is not a time of day/],
+    ["2026-01-01T10:60:00Z", /is not a time of day/],
+    ["2026-01-01T10:00:60+01:00", /is not a time of day/],
+    ["2026-01-01T10:00:00+15:00", /no such time zone offset/],
+  ])("date-time %s", (text, problem) => {
+    expect(dateSpecProblem(text)).toMatch(problem);
+    expect(() => parseFilter({ createdBefore: text })).toThrow(UserInputError);
+  });
+  it("accepts the date-times that exist", () => {
+    for (const text of ["2024-02-29T23:59:59Z", "2026-12-31T00:00:00.123+14:00", "2026-06-01T08:30-05:00"]) expect(dateSpecProblem(text)).toBeUndefined();
+  });
+  it("a metadata key __proto__ is refused, never dropped", () => {
+    const metadata = JSON.parse('{"__proto__": "x", "app": "shop"}') as Record<string, string>;
+    expect(() => parseFilter({ createdBefore: "7d", metadata })).toThrow(/filter\.metadata\.__proto__: .*cannot be matched safely/);
+    const onlyProto = JSON.parse('{"__proto__": "x"}') as Record<string, string>;
+    expect(() => parseFilter({ status: ["verified"], metadata: onlyProto })).toThrow(/__proto__/);
+  });
+  it("excludeIds must be session ids, and at least one", () => {
+    expect(() => parseFilter({ createdBefore: "7d", excludeIds: ['"vs_1"'] })).toThrow(/filter\.excludeIds\.0: must be a VerificationSession id/);
+    expect(() => parseFilter({ createdBefore: "7d", excludeIds: [] })).toThrow(/filter\.excludeIds: list at least one id/);
+    expect(parseFilter({ createdBefore: "7d", excludeIds: ["vs_1", "vs_AbC9"] }).excludeIds).toEqual(["vs_1", "vs_AbC9"]);
+  });
+  it("metadata limits are named: keys up to 40 characters, values up to 500", () => {
+    expect(() => parseFilter({ metadata: { ["k".repeat(41)]: "v" } })).toThrow(/longer than 40 characters \(Stripe's limit\)/);
+    expect(() => parseFilter({ metadata: { k: "v".repeat(501) } })).toThrow(/filter\.metadata\.k: metadata values are at most 500 characters/);
   });
 });
