@@ -55,7 +55,7 @@ export function resolveConfig(source: ConfigSource | undefined, env: NodeJS.Proc
     const value = useStack ? fromStack : envName ? env[envName] : undefined;
     if (value === undefined || value === "") continue;
     raw[key] = value;
-    origin[key] = useStack || !envName ? `${CONFIG_NAMESPACE}:${key}` : `the ${envName} environment variable`;
+    origin[key] = useStack || !envName ? `${CONFIG_NAMESPACE}:${key}` : `the ${envName} environment variable (${CONFIG_NAMESPACE}:${key})`;
   }
   if (raw.apiKey !== undefined) {
     // A key pasted with its newline (or spaces) once retried for 18 s, then blamed the connection.
@@ -70,7 +70,9 @@ export function resolveConfig(source: ConfigSource | undefined, env: NodeJS.Proc
   const parsed = ProviderConfig.safeParse(raw);
   if (!parsed.success) {
     const key = String(parsed.error.issues[0].path[0]);
-    throw new UserInputError(`${origin[key] ?? `${CONFIG_NAMESPACE}:${key}`}: ${RULE[key] ?? parsed.error.issues[0].message}, got "${raw[key]}"`);
+    // The value is echoed only where it cannot be anything but a flag value (a URL may carry credentials).
+    const got = key === "apiBase" ? "" : `, got "${raw[key]}"`;
+    throw new UserInputError(`${origin[key] ?? `${CONFIG_NAMESPACE}:${key}`}: ${RULE[key] ?? parsed.error.issues[0].message}${got}`);
   }
   return parsed.data;
 }

@@ -17,8 +17,15 @@ export type ApiSession = Stripe.Identity.VerificationSession;
 /** A Stripe call failed for a reason the provider does not handle itself. */
 export class SessionApiError extends IdentityError {}
 
+export interface Created {
+  session: ApiSession;
+  /** Stripe answered from an earlier request under the same key (`Idempotent-Replayed: true`). */
+  replayed: boolean;
+}
+
 export interface SessionApi {
-  create(params: CreateParams): Promise<ApiSession>;
+  /** `idempotencyKey`: a derived key (session/create-key.ts); a fresh random one without it. */
+  create(params: CreateParams, idempotencyKey?: string): Promise<Created>;
   retrieve(id: string, expandReport: boolean): Promise<ApiSession>;
   update(id: string, params: UpdateParams, expandReport: boolean): Promise<ApiSession>;
   cancel(id: string): Promise<ApiSession>;
@@ -41,9 +48,10 @@ export function sessionApi(stripe: Stripe, sleep: Sleep, budget: RetryBudget = D
   const key = (action: string) => `pulumi-stripe-identity-${action}-${randomUUID()}`;
   const expand = (wanted: boolean) => (wanted ? { expand: REPORT } : {});
   return {
-    create: (params) => {
-      const idempotencyKey = key("create");
-      return retried(() => sessions.create(params, { idempotencyKey }));
+    create: async (params, idempotencyKey = key("create")) => {
+      const session = await retried(() => sessions.create(params, { idempotencyKey }));
+      const headers = (session as { lastResponse?: { headers?: Record<string, string | string[] | undefined> } }).lastResponse?.headers ?? {};
+      return { session, replayed: String(headers["idempotent-replayed"] ?? "") === "true" };
     },
     retrieve: (id, expandReport) => retried(() => sessions.retrieve(id, expand(expandReport))),
     update: (id, params, expandReport) => {

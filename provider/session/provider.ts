@@ -15,6 +15,7 @@ import { apiFailure, sessionApi, type ApiSession, type SessionApi } from "./api"
 import { checkArgs } from "./check";
 import { asRecord, isUpdatable, planDiff } from "./diff";
 import { sameValue } from "../values";
+import { createIdempotencyKey } from "./create-key";
 import { argsOfState, changedUpdatableFields, createParams, sessionAsArgs, toOutputs, updateParams } from "./mapping";
 import { modeMismatch, modeName } from "./policy";
 import { DEFAULT_POLL_POLICY, deleteSession } from "./remove";
@@ -85,7 +86,21 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     const { api, apiKey } = this.connect();
     if (args.adoptSessionId) return this.adopt(args);
     try {
-      const session = await api.create(createParams(args));
+      const params = createParams(args);
+      const derived = args.pulumiTag ? createIdempotencyKey(args.pulumiTag, params) : undefined;
+      let { session, replayed } = await api.create(params, derived);
+      if (replayed) {
+        // Stripe replays the stored answer of the first create, not today's state: read it. An
+        // earlier delete of this resource may have canceled or redacted it since; then make a new one.
+        const current = await api.retrieve(session.id, args.includeReportSummary);
+        if (current.status === "canceled" || current.redaction) {
+          this.log.info(`VerificationSession ${args.pulumiTag?.resource}: the session an earlier create made (${current.id}) is ${current.redaction ? "redacted" : "canceled"}; creating a new one`);
+          ({ session } = await api.create(params));
+        } else {
+          this.log.info(`VerificationSession ${args.pulumiTag?.resource}: an earlier create of this resource had made ${current.id} already; taking it instead of a duplicate`);
+          session = current;
+        }
+      }
       return { id: session.id, outs: toOutputs(session, args) };
     } catch (error) {
       throw apiFailure("create", undefined, error, apiKey);

@@ -121,7 +121,7 @@ test("bulk engine: a live key is refused before any request unless allowLivemode
   expect(refusedKey.ok).toBe(false);
   if (!refusedKey.ok) {
     keepError("BulkRedaction create with a malformed key", refusedKey.error);
-    expect((refusedKey.error as Error).message).toMatch(/401|API key/i);
+    expect((refusedKey.error as Error).message).toMatch(/401|API key|not a Stripe secret or restricted key/i);
   }
   const viaEnv = await bulk({ STRIPE_IDENTITY_ALLOW_LIVEMODE: "true" }).create({ ...checked, dryRun: true });
   expect(viaEnv.outs).toMatchObject({ wouldAct: 5 });

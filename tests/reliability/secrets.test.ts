@@ -6,6 +6,7 @@
  * console writes, emulator logs, harness summaries and state file. A mode mismatch never removes a
  * resource from state. The bulk side (CLI, BulkRedaction) is in secrets-bulk.test.ts.
  */
+import { isWellFormedKey } from "../../provider/stripe/keys";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -119,7 +120,9 @@ test("malformed keys and bad apiBase values fail with typed errors that never ca
       expect(outcome.ok).toBe(false);
       if (!outcome.ok) {
         keepError(`${name} with a malformed key`, outcome.error);
-        expect((outcome.error as { statusCode?: number }).statusCode).toBe(401);
+        // Refused before any request when its shape is not a Stripe key's; else Stripe's 401.
+        const error = outcome.error as { statusCode?: number; name?: string };
+        expect(error.name === "UserInputError" ? "refused locally" : error.statusCode).toEqual(isWellFormedKey(key.trim()) ? 401 : "refused locally");
       }
     }
   }

@@ -41,7 +41,7 @@ describe("config errors name the setting and the rule (issue 10, item 7)", () =>
   });
   it("a malformed key is named as the cause, masked, with where it came from", () => {
     expect(() => resolveConfig(undefined, { STRIPE_API_KEY: "pk_test_emulator123456789" })).toThrow(
-      /^the STRIPE_API_KEY environment variable is not a Stripe secret or restricted key \(expected sk_test_.*got \*+6789\)$/,
+      /^the STRIPE_API_KEY environment variable \(stripe-identity:apiKey\) is not a Stripe secret or restricted key \(expected sk_test_.*got \*+6789\)$/,
     );
     expect(() => resolveConfig(source({ "stripe-identity:apiKey": "sk_test_abc def1234" }), {})).toThrow(/^stripe-identity:apiKey is not a Stripe secret/);
     let message = "";
@@ -53,8 +53,8 @@ describe("config errors name the setting and the rule (issue 10, item 7)", () =>
     expect(message).not.toContain("has space in it");
   });
   it.each([
-    [{ STRIPE_IDENTITY_ALLOW_LIVEMODE: "yes" }, /^the STRIPE_IDENTITY_ALLOW_LIVEMODE environment variable: expected true or false, got "yes"$/],
-    [{ STRIPE_API_BASE: "localhost:12111" }, /^the STRIPE_API_BASE environment variable: expected an http or https URL such as http:\/\/127\.0\.0\.1:12111, got "localhost:12111"$/],
+    [{ STRIPE_IDENTITY_ALLOW_LIVEMODE: "yes" }, /^the STRIPE_IDENTITY_ALLOW_LIVEMODE environment variable \(stripe-identity:allowLivemode\): expected true or false, got "yes"$/],
+    [{ STRIPE_API_BASE: "localhost:12111" }, /^the STRIPE_API_BASE environment variable \(stripe-identity:apiBase\): expected an http or https URL such as http:\/\/127\.0\.0\.1:12111$/],
   ])("%j", (env, message) => {
     expect(() => resolveConfig(undefined, env as NodeJS.ProcessEnv)).toThrow(message);
   });

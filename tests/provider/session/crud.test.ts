@@ -216,7 +216,7 @@ describe("adopt, 404, mode mismatch", () => {
     expect(String((error as Error).message)).not.toContain(bound.key);
     const bad = bindProvider(emulator, "test", "sk_test_not-a-valid-key-1234");
     const authError = (await bad.provider.create({ type: "document" }).catch((e: unknown) => e)) as Error;
-    expect(authError.message).toMatch(/STRIPE_API_KEY environment variable is not a Stripe secret or restricted key/);
+    expect(authError.message).toMatch(/STRIPE_API_KEY environment variable \(stripe-identity:apiKey\) is not a Stripe secret or restricted key/);
     expect(authError.message).not.toContain("sk_test_not-a-valid-key-1234");
     void CANCEL;
     void REDACT;
