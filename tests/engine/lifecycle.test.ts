@@ -229,12 +229,17 @@ describeEngine("lifecycle through the Pulumi CLI, and the harness held to it", (
     }
   }
 
-  test("every scenario through the real CLI", async () => {
-    const key = emulator.newKey();
-    const root = path.join(ws.root, "cli");
+  /** A fresh account and a copy of the fixture under `<workspace>/<name>/program`. */
+  function arrange(name: string): { key: string; root: string; programDir: string } {
+    const root = path.join(ws.root, name);
     const programDir = path.join(root, "program");
     fs.cpSync(FIXTURE, programDir, { recursive: true });
     linkProgramModules(programDir);
+    return { key: emulator.newKey(), root, programDir };
+  }
+
+  test("every scenario through the real CLI", async () => {
+    const { key, root, programDir } = arrange("cli");
     const stack = cli.stack(programDir);
     await stack.init({ "stripe-identity:apiBase": emulator.url }, { "stripe-identity:apiKey": key });
     const driver = new CliDriver(stack, PROJECT);
@@ -261,11 +266,7 @@ describeEngine("lifecycle through the Pulumi CLI, and the harness held to it", (
   });
 
   test("the same scenarios through the harness agree with the engine, step for step", async () => {
-    const key = emulator.newKey();
-    const root = path.join(ws.root, "harness");
-    const programDir = path.join(root, "program");
-    fs.cpSync(FIXTURE, programDir, { recursive: true });
-    linkProgramModules(programDir);
+    const { key, root, programDir } = arrange("harness");
     const driver = new HarnessDriver(programDir, { config: { "stripe-identity:apiBase": emulator.url }, secrets: { "stripe-identity:apiKey": key } }, PROJECT);
     await runAll(driver, key, root, () => undefined);
     const engine = recorded["pulumi CLI"];
