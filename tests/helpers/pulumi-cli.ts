@@ -4,14 +4,14 @@
  * says. Without a CLI the suite is skipped, except where it is required (CI, or
  * STRIPE_IDENTITY_ENGINE=required): then its absence fails the run.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { findCliDir } from "../../tools/pulumi-cli/layout";
 import { ROOT } from "./build";
 
-export const engineRequired = (): boolean => process.env.STRIPE_IDENTITY_ENGINE === "required" || process.env.CI === "true";
+const engineRequired = (): boolean => process.env.STRIPE_IDENTITY_ENGINE === "required" || process.env.CI === "true";
 
 /** The folder holding `pulumi` and `pulumi-language-nodejs`, or undefined. */
 export const findEngineDir = (): string | undefined => findCliDir(ROOT);
@@ -40,13 +40,6 @@ export interface CliResult {
   stderr: string;
   /** stdout and stderr as one text, as a user reads it in a terminal. */
   output: string;
-}
-
-export interface Step {
-  op: string;
-  urn: string;
-  name: string;
-  type: string;
 }
 
 export interface StateResource {
@@ -137,11 +130,9 @@ export class PulumiStack {
     return result;
   }
 
-  init(config: Record<string, string>, secrets: Record<string, string> = {}): Promise<void> {
-    return (async () => {
-      await this.ok(["stack", "init", this.stackName, "--non-interactive"]);
-      await this.setConfig(config, secrets);
-    })();
+  async init(config: Record<string, string>, secrets: Record<string, string> = {}): Promise<void> {
+    await this.ok(["stack", "init", this.stackName, "--non-interactive"]);
+    await this.setConfig(config, secrets);
   }
 
   async setConfig(config: Record<string, string>, secrets: Record<string, string> = {}): Promise<void> {
@@ -150,17 +141,11 @@ export class PulumiStack {
     for (const [key, value] of Object.entries(secrets)) await this.ok(["config", "set", "--secret", key, "--stack", this.stackName], { input: value });
   }
 
-  /** preview/up/refresh/destroy, non-interactive, one step at a time so steps come in program order. */
+  /** preview/up/refresh/destroy, non-interactive, one step at a time (in the order registrations arrive). */
   op(command: "preview" | "up" | "refresh" | "destroy", extra: string[] = [], env?: NodeJS.ProcessEnv): Promise<CliResult> {
     const args = [command, "--non-interactive", "--stack", this.stackName, "--parallel", "1", ...extra];
     if (command !== "preview") args.push("--yes");
     return this.run(args, { env });
-  }
-
-  /** The steps of a `--json` run: the summary object the CLI prints first. */
-  static steps(result: CliResult): Step[] {
-    const summary = firstJsonValue(result.stdout) as { steps?: { op: string; urn: string }[] } | undefined;
-    return (summary?.steps ?? []).map((s) => ({ op: s.op, urn: s.urn, name: s.urn.split("::").pop()!, type: s.urn.split("::")[2] }));
   }
 
   /** The stack's state file exactly as the file backend wrote it on disk. */
@@ -181,28 +166,4 @@ export class PulumiStack {
   remove(): void {
     fs.rmSync(this.home, { recursive: true, force: true });
   }
-}
-
-/** The first JSON value of a text (the CLI's `--json` summary; engine events may follow it). */
-export function firstJsonValue(text: string): unknown {
-  const start = text.indexOf("{");
-  if (start < 0) return undefined;
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  for (let i = start; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (escaped) escaped = false;
-      else if (c === "\\") escaped = true;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "{") depth++;
-    else if (c === "}" && --depth === 0) return JSON.parse(text.slice(start, i + 1));
-  }
-  return undefined;
-}
-
-export function cliVersion(binDir: string): string {
-  return spawnSync(path.join(binDir, "pulumi"), ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } }).stdout.trim();
 }

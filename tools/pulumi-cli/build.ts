@@ -32,7 +32,12 @@ export function explainGoFailure(step: string, output: string): string {
   return `${step} failed:\n${firstLines}`;
 }
 
+function goAvailable(): boolean {
+  return spawnSync("go", ["version"], { stdio: "ignore" }).status === 0;
+}
+
 function requireGo(): string {
+  if (!goAvailable()) throw new BuildError("Go is not installed (`go` is not on PATH): the Pulumi CLI is built from its Go modules; install Go 1.25 or later");
   const result = run("go", ["version"], process.cwd());
   const version = result.stdout.match(/go(\d+)\.(\d+)/);
   if (!version) throw new BuildError(`could not read the Go version from \`go version\`: ${result.stdout.trim()}`);
@@ -102,6 +107,8 @@ function pulumiVersionOf(binary: string): string | undefined {
 
 /** Pulumi's Go language host is its own module, with no tags of its own: ask for the pkg tag's commit. */
 function tryGoLanguageHost(layout: CliLayout, version: string): boolean {
+  // No Go here (a CLI built earlier, or found on this machine's cache): keep the host there is.
+  if (!goAvailable()) return false;
   const commit = tagCommit(layout, version);
   if (!commit) return false;
   const module = `github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@${commit}`;
@@ -199,13 +206,10 @@ export function main(): void {
   process.stdout.write(`${layout.binDir}\n`);
 }
 
-/** `--if-available` (npm test): without Go and without a built CLI, say in one line that the engine suite is skipped. */
-function goAvailable(): boolean {
-  return spawnSync("go", ["version"], { stdio: "ignore" }).status === 0;
-}
-
 if (require.main === module) {
   try {
+    // `--if-available` (npm test): without Go and without a built CLI, say in one line that the
+    // engine suite is skipped, and succeed.
     if (process.argv.includes("--if-available") && !goAvailable()) {
       const layout = cliLayout(pinnedPulumiVersion(path.resolve(__dirname, "..", "..")));
       if (!fs.existsSync(layout.pulumi)) {
