@@ -149,6 +149,13 @@ export function parseFilter(raw: unknown, root = "filter"): RedactionFilter {
 }
 
 /**
+ * A mixed relative/absolute range that no instant satisfies any more (`createdAfter: "7d"` with a
+ * `createdBefore` date now more than 7 days back). Refused for create and update runs; at teardown
+ * it means nothing is left to do.
+ */
+export class EmptyRangeError extends UserInputError {}
+
+/**
  * Resolves relative dates against `nowMs` (once per run) and splits the filter into list queries
  * and a predicate. Throws a UserInputError for an unbounded or empty filter.
  */
@@ -170,7 +177,7 @@ export function compileFilter(filter: RedactionFilter, nowMs: number): CompiledF
     );
   }
   if (createdGte !== undefined && createdLt !== undefined && createdGte >= createdLt) {
-    throw new UserInputError(
+    throw new EmptyRangeError(
       `filter.createdAfter: resolves to ${new Date(createdGte * 1000).toISOString()}, not earlier than createdBefore (${new Date(createdLt * 1000).toISOString()}), so nothing can match`,
     );
   }

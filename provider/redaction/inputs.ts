@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { UserInputError } from "../errors";
 import { containsUnknown, valueAt } from "../values";
-import { compileFilter, RedactionFilter, reservedKeyProblem, UNBOUNDED_MESSAGE } from "./filter";
+import { compileFilter, EmptyRangeError, RedactionFilter, reservedKeyProblem, UNBOUNDED_MESSAGE } from "./filter";
 import type { BulkAction as PlanAction } from "./plan";
 
 export const RUN_PHASES = ["create", "update", "destroy"] as const;
@@ -74,7 +74,7 @@ export function userInputs(inputs: unknown): Record<string, unknown> {
 }
 
 /** `now` resolves relative dates for the run-time rules of the filter (a time bound must narrow something). */
-export function checkBulkArgs(news: unknown, now: number = Date.now()): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+export function checkBulkArgs(news: unknown, now: number = Date.now()): { inputs: Record<string, unknown>; failures: CheckFailure[]; emptyRange?: boolean } {
   const raw = userInputs(news);
   const reserved = reservedKeyProblem(raw.filter);
   if (reserved) return { inputs: raw, failures: [{ property: `filter.${reserved.path}`, reason: reserved.message }] };
@@ -87,7 +87,7 @@ export function checkBulkArgs(news: unknown, now: number = Date.now()): { inputs
       // The same refusal a run would make, shown at preview instead.
       if (!(error instanceof UserInputError)) throw error;
       const [, property = "filter", reason = error.message] = /^(filter(?:\.\w+)?): ([\s\S]*)$/.exec(error.message) ?? [];
-      return { inputs, failures: [{ property, reason }] };
+      return { inputs, failures: [{ property, reason }], emptyRange: error instanceof EmptyRangeError };
     }
     return { inputs, failures: [] };
   }

@@ -110,7 +110,15 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
   delete = async (_id: string, props: Record<string, unknown>): Promise<void> => {
     // Nothing to run at teardown: nothing to validate either, so no arg problem can block a destroy.
     if (Array.isArray(props.runOn) && !props.runOn.includes("destroy")) return;
-    const args = parseBulkArgs(Object.fromEntries([...DIFFED_FIELDS, "resourceName"].map((field) => [field, props[field]])));
+    const stored = Object.fromEntries([...DIFFED_FIELDS, "resourceName"].map((field) => [field, props[field]]));
+    const checked = checkBulkArgs(stored);
+    if (checked.emptyRange) {
+      // The range emptied with time (createdAfter: "7d" with a fixed createdBefore): at teardown that
+      // is nothing left to do, not an error that blocks the destroy.
+      this.log.info(`BulkRedaction ${String(props.resourceName ?? "")} (destroy): nothing to do: ${checked.failures[0].property}: ${checked.failures[0].reason}`);
+      return;
+    }
+    const args = parseBulkArgs(stored);
     if (runsOn(args.runOn, "destroy")) await this.run(args, "destroy");
   };
 

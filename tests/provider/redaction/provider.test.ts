@@ -156,6 +156,19 @@ describe("BulkRedaction provider: runs", () => {
     expect(await writeCount(emu)).toBe(writes);
   });
 
+  it("a teardown whose range has emptied by destroy time has nothing to do, says so, and does not block the destroy", async () => {
+    const account = await seedAccount(emu, 10);
+    const { provider, logs } = await providerFor(account.key);
+    const monthAgo = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+    const props = { ...args({ runOn: ["destroy"] }), filter: { createdAfter: "7d", createdBefore: monthAgo } };
+    const writes = await writeCount(emu);
+    await expect(provider.delete!("bulkredaction-x", props)).resolves.toBeUndefined();
+    expect(await writeCount(emu)).toBe(writes);
+    expect(logs.at(-1)?.message).toMatch(/\(destroy\): nothing to do: filter\.createdAfter: .*nothing can match/);
+    // The same range at create or update is still refused, naming the field.
+    expect((await provider.check!({}, props)).failures).toEqual([{ property: "filter.createdAfter", reason: expect.stringMatching(/nothing can match/) }]);
+  });
+
   it("runs on update when inputs change and runOn has update", async () => {
     const account = await seedAccount(emu, 10);
     const { provider } = await providerFor(account.key);
