@@ -4,6 +4,7 @@
  * `stack rm`, against the emulator. What the provider says (policies applied, sessions left, the
  * bulk summary) must be in the CLI's normal output.
  */
+import * as fs from "node:fs";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { installExamples, type ExampleWorkspace } from "../helpers/examples";
 import { describeEngine, PulumiStack } from "../helpers/pulumi-cli";
@@ -58,6 +59,20 @@ describeEngine("examples through the Pulumi CLI", (cli) => {
     for (const id of app.ids) expect(redacted(live.get(id)!)).toBe(false);
     // The bulk policy's summary is in the CLI's normal output.
     expect(up.output).toMatch(/stale-test-sessions.*matched 3; redacted 3/);
+
+    // A no-op preview makes no API call, for the bulk policies as for the sessions.
+    const quiet = await requestCount();
+    const again = await stack.op("preview");
+    expect(again.code).toBe(0);
+    expect(again.output).not.toMatch(/to (create|update|replace|delete)/);
+    expect(await requestCount()).toBe(quiet);
+
+    // The state file on disk: no key; every serialized provider is the small shim.
+    const stateText = fs.readFileSync(stack.stateFile(), "utf8");
+    expect(stateText).not.toContain(key);
+    const custom = stack.resources().filter((r) => r.custom && r.type.startsWith("pulumi-nodejs:dynamic/"));
+    expect(custom).toHaveLength(5);
+    for (const r of custom) expect(Buffer.byteLength(String(r.outputs?.__provider))).toBeLessThan(3 * 1024);
 
     const refresh = await stack.op("refresh");
     expect(refresh.code).toBe(0);

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { Harness, HarnessError, type Summary } from "../../harness";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { EXAMPLES, installExamples } from "../helpers/examples";
+import { findEngineDir } from "../helpers/pulumi-cli";
 import { REPO, type Workspace } from "./workspace";
 
 jest.setTimeout(120_000);
@@ -26,6 +27,11 @@ afterAll(async () => {
   ws?.remove();
   await emulator?.close();
 });
+
+// The examples' lifecycles run through the real Pulumi CLI in tests/engine/examples.test.ts, and
+// the harness is held to the engine by tests/engine/lifecycle.test.ts. Here they run through the
+// harness only where there is no CLI (a machine without Go), so the examples are always run once.
+const lifecycleTest = findEngineDir() ? test.skip : test;
 
 const open = (name: string, key: string, config: Record<string, string> = {}): Promise<Harness> =>
   Harness.open({ programDir: dirs[name], config: { "stripe-identity:apiBase": emulator.url, ...config }, secrets: { "stripe-identity:apiKey": key } });
@@ -68,7 +74,7 @@ test("the root Pulumi.yaml runs the platform example from its folder, as the CLI
   expect(root.project).toBe((await Harness.open({ programDir: path.join(REPO, "examples", "platform") })).project);
 });
 
-test("platform: up creates the sessions and sweeps stale ones; destroy applies every policy", async () => {
+lifecycleTest("platform: up creates the sessions and sweeps stale ones; destroy applies every policy", async () => {
   const key = emulator.newKey();
   const now = Math.floor(Date.now() / 1000);
   const stale = await emulator.control.seed({ apiKey: key, count: 4, status: "requires_input", created: { from: now - 90 * DAY, to: now - 40 * DAY }, clientReferenceIdPrefix: "qa-" });
@@ -106,7 +112,7 @@ test("platform: up creates the sessions and sweeps stale ones; destroy applies e
   for (const id of other.ids) expect(live.get(id)).toMatchObject({ status: "requires_input", redaction: null });
 });
 
-test("test-mode-cleanup: every up sweeps sessions older than the cut-off", async () => {
+lifecycleTest("test-mode-cleanup: every up sweeps sessions older than the cut-off", async () => {
   const key = emulator.newKey();
   const now = Math.floor(Date.now() / 1000);
   const old = await emulator.control.seed({ apiKey: key, count: 5, created: { from: now - 30 * DAY, to: now - 10 * DAY } });
@@ -127,7 +133,7 @@ test("test-mode-cleanup: every up sweeps sessions older than the cut-off", async
   for (const id of recent.ids) expect(redacted((await emulator.control.sessions(key)).find((s) => s.id === id)!)).toBe(false);
 });
 
-test("redact-at-teardown: nothing at up; at destroy every session of the app is redacted", async () => {
+lifecycleTest("redact-at-teardown: nothing at up; at destroy every session of the app is redacted", async () => {
   const key = emulator.newKey();
   const now = Math.floor(Date.now() / 1000);
   await emulator.control.seed({ apiKey: key, count: 3, status: "verified", created: { from: now - 5 * DAY, to: now }, clientReferenceIdPrefix: "signup-dev-" });
