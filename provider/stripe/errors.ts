@@ -9,13 +9,23 @@ export interface ErrorFacts {
   requestId?: string;
 }
 
+/** The socket error under a StripeConnectionError (`connect ECONNREFUSED 127.0.0.1:1`), when there is one. */
+function connectionCause(error: unknown): { code?: string; message?: string } | undefined {
+  if (!(error instanceof Stripe.errors.StripeConnectionError)) return undefined;
+  const detail = (error as { detail?: unknown }).detail as { code?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
+  if (!detail) return undefined;
+  return detail.code ? detail : (detail.cause ?? detail);
+}
+
 export function errorFacts(error: unknown): ErrorFacts {
   if (error instanceof Stripe.errors.StripeError) {
+    // "An error occurred with our connection to Stripe" names neither the address nor the cause.
+    const cause = connectionCause(error)?.message;
     return {
       statusCode: error.statusCode,
       code: error.code,
       type: error.type,
-      message: error.message,
+      message: cause ? `${error.message} (${cause})` : error.message,
       requestId: error.requestId,
     };
   }
@@ -37,7 +47,17 @@ export function isRateLimited(error: unknown): boolean {
  * The one retry predicate: worth trying again with the same idempotency key. Connection
  * failures, 409 (concurrent request), 429 and 5xx. Never 4xx validation or state errors.
  */
+/**
+ * Nothing listens at the API base (an emulator stopped, a wrong port): retrying cannot help, so a
+ * run fails at once naming the address instead of after half a minute of retries.
+ */
+export function isConnectionRefused(error: unknown): boolean {
+  const cause = connectionCause(error);
+  return cause?.code === "ECONNREFUSED" || /ECONNREFUSED/.test(cause?.message ?? "");
+}
+
 export function isTransient(error: unknown): boolean {
+  if (isConnectionRefused(error)) return false;
   if (isRateLimited(error)) return true;
   if (error instanceof Stripe.errors.StripeConnectionError) return true;
   if (error instanceof Stripe.errors.StripeAPIError && error.statusCode === undefined) return true;

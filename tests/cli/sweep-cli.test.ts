@@ -2,6 +2,8 @@
  * `node dist/cli/bin.js` as users run it, against the emulator: plan mode, --yes, --json, exit
  * codes, progress lines on a non-terminal stderr, and the key never printed.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -162,6 +164,20 @@ describe("stripe-identity-sweep", () => {
       expect(body.error.code).toBe("usage");
       expect(body.error.message).toMatch(message);
     }
+  });
+
+  it("an unreachable --api-base fails at once: one request, the address and the error named", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const result = await sweep(["--created-before", "7d", "--json", "--api-base", `http://127.0.0.1:${closed}`], env);
+    expect(result.code).toBe(1);
+    const body = JSON.parse(result.stdout) as { requests: number; complete: boolean; stoppedBecause: string };
+    expect(body).toMatchObject({ requests: 1, complete: false });
+    expect(body.stoppedBecause).toMatch(new RegExp(`ECONNREFUSED 127\\.0\\.0\\.1:${closed}`));
   });
 
   it("--exclude-ids from a file keeps those sessions", async () => {

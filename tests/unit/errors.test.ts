@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { budgetedRetry, isRateLimited, isTransient } from "../../provider/stripe/errors";
+import { budgetedRetry, errorFacts, isConnectionRefused, isRateLimited, isTransient } from "../../provider/stripe/errors";
 
 const rateLimited = () => new Stripe.errors.StripeRateLimitError({ statusCode: 429, type: "invalid_request_error", code: "rate_limit", message: "slow down" });
 const serverError = () => new Stripe.errors.StripeAPIError({ statusCode: 500, type: "api_error", message: "boom" });
@@ -29,5 +29,25 @@ describe("budgetedRetry", () => {
     first.shouldRetry(serverError());
     expect(first.shouldRetry(serverError())).toBe(false);
     expect(budgetedRetry({ transientAttempts: 2, rateLimitedAttempts: 2 }).shouldRetry(serverError())).toBe(true);
+  });
+});
+
+describe("a refused connection fails fast and says where (issue 10, item 7)", () => {
+  const refused = new Stripe.errors.StripeConnectionError({
+    message: "An error occurred with our connection to Stripe.",
+    detail: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }),
+  } as never);
+  const reset = new Stripe.errors.StripeConnectionError({
+    message: "An error occurred with our connection to Stripe.",
+    detail: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+  } as never);
+  it("is not worth a retry, while a reset still is", () => {
+    expect(isConnectionRefused(refused)).toBe(true);
+    expect(isTransient(refused)).toBe(false);
+    expect(isConnectionRefused(reset)).toBe(false);
+    expect(isTransient(reset)).toBe(true);
+  });
+  it("names the address in the message", () => {
+    expect(errorFacts(refused).message).toBe("An error occurred with our connection to Stripe. (connect ECONNREFUSED 127.0.0.1:1)");
   });
 });
