@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { formatSummary } from "../harness/format";
 import { Harness, HarnessError } from "../harness/index";
 import type { Operation } from "../harness/types";
-import { findCliDir } from "../tools/pulumi-cli/layout";
+import { findCliDir, offlineCliEnv } from "../tools/pulumi-cli/layout";
 
 export interface Driver {
   readonly description: string;
@@ -60,15 +60,12 @@ export async function harnessDriver(opts: DriverOptions): Promise<Driver> {
 export function cliDriver(opts: DriverOptions, cli: { binDir: string; version: string }): Driver {
   const backend = path.join(opts.stateDir, "backend");
   fs.mkdirSync(backend, { recursive: true });
-  const env = {
-    ...process.env,
-    PATH: [cli.binDir, process.env.PATH].join(path.delimiter),
-    PULUMI_HOME: path.join(opts.stateDir, "pulumi-home"),
-    PULUMI_BACKEND_URL: `file://${backend}`,
-    PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "demo-only-passphrase",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-  };
+  const env = offlineCliEnv({
+    binDir: cli.binDir,
+    home: path.join(opts.stateDir, "pulumi-home"),
+    backendDir: backend,
+    passphrase: process.env.PULUMI_CONFIG_PASSPHRASE ?? "demo-only-passphrase",
+  });
   // Asynchronous: the embedded emulator answers from this same process while the CLI runs.
   const pulumi = (args: string[], input?: string): Promise<void> =>
     new Promise((resolve, reject) => {

@@ -153,7 +153,15 @@ export function parseFilter(raw: unknown, root = "filter"): RedactionFilter {
  * `createdBefore` date now more than 7 days back). Refused for create and update runs; at teardown
  * it means nothing is left to do.
  */
-export class EmptyRangeError extends UserInputError {}
+export class EmptyRangeError extends UserInputError {
+  constructor(
+    message: string,
+    /** The field and rule alone (`filter.createdAfter: ...`), for a log line. */
+    readonly reason: string = message,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Resolves relative dates against `nowMs` (once per run) and splits the filter into list queries

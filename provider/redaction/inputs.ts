@@ -102,12 +102,13 @@ export function checkBulkArgs(news: unknown, now: number = Date.now()): { inputs
   return { inputs: raw, failures };
 }
 
-/** Parses args at create/update/delete time (check() has already reported problems field by field). */
+/** Parses args at create/update/delete time; an `EmptyRangeError` when only the range has emptied. */
 export function parseBulkArgs(inputs: unknown): BulkRedactionArgs {
-  const { failures } = checkBulkArgs(inputs);
+  const { failures, emptyRange } = checkBulkArgs(inputs);
   const parsed = BulkRedactionArgs.safeParse(userInputs(inputs));
   if (!parsed.success || failures.length > 0) {
     const text = failures.map((f) => `${f.property}: ${f.reason}`).join("; ") || "invalid arguments";
+    if (emptyRange) throw new EmptyRangeError(`invalid BulkRedaction args: ${text}`, text);
     throw new UserInputError(`invalid BulkRedaction args: ${text}`);
   }
   return parsed.data;

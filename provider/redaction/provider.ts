@@ -14,6 +14,7 @@ import { IdentityError } from "../errors";
 import { pulumiLogger, type Logger } from "../log";
 import { redactSecret } from "../stripe/keys";
 import { sameValue } from "../values";
+import { EmptyRangeError } from "./filter";
 import { checkBulkArgs, DIFFED_FIELDS, parseBulkArgs, runsOn, userInputs, type BulkRedactionArgs, type RunPhase } from "./inputs";
 import { failureSummary, leftForLater, progressLine, summaryLine, throttle } from "./progress";
 import type { SweepReport } from "./report";
@@ -110,15 +111,16 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
   delete = async (_id: string, props: Record<string, unknown>): Promise<void> => {
     // Nothing to run at teardown: nothing to validate either, so no arg problem can block a destroy.
     if (Array.isArray(props.runOn) && !props.runOn.includes("destroy")) return;
-    const stored = Object.fromEntries([...DIFFED_FIELDS, "resourceName"].map((field) => [field, props[field]]));
-    const checked = checkBulkArgs(stored);
-    if (checked.emptyRange) {
+    let args: BulkRedactionArgs;
+    try {
+      args = parseBulkArgs(Object.fromEntries([...DIFFED_FIELDS, "resourceName"].map((field) => [field, props[field]])));
+    } catch (error) {
+      if (!(error instanceof EmptyRangeError)) throw error;
       // The range emptied with time (createdAfter: "7d" with a fixed createdBefore): at teardown that
       // is nothing left to do, not an error that blocks the destroy.
-      this.log.info(`BulkRedaction ${String(props.resourceName ?? "")} (destroy): nothing to do: ${checked.failures[0].property}: ${checked.failures[0].reason}`);
+      this.log.info(`BulkRedaction ${String(props.resourceName ?? "")} (destroy): nothing to do: ${error.reason}`);
       return;
     }
-    const args = parseBulkArgs(stored);
     if (runsOn(args.runOn, "destroy")) await this.run(args, "destroy");
   };
 

@@ -2,14 +2,15 @@
  * Test workspaces for harness tests: Pulumi programs copied to a temp folder (another absolute
  * path than the repo), with a node_modules that resolves exactly as an installed program's would.
  *
- * `linked`: node_modules/@pulumi/pulumi and node_modules/pulumi-stripe-identity are symlinks to
- * this repo's @pulumi/pulumi and to the repo itself. Node resolves symlinks to real paths, so the
+ * `linked` (tools/link-program.ts): node_modules/@pulumi/pulumi and node_modules/pulumi-stripe-identity
+ * are symlinks to this repo's @pulumi/pulumi and to the repo itself (and its compiler and node types). Node resolves symlinks to real paths, so the
  * program's `require("@pulumi/pulumi")` and the package's own one land on the same file: one copy,
  * no install. `installed` (examples.test.ts) does a real `npm install` instead.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { linkProgramModules } from "../../tools/link-program";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
@@ -41,15 +42,8 @@ export function workspace(prefix = "harness-"): Workspace {
 /** A workspace whose node_modules links this repo's @pulumi/pulumi and the package itself. */
 export function linkedWorkspace(prefix?: string): Workspace {
   const ws = workspace(prefix);
-  linkModules(ws.root);
+  linkProgramModules(ws.root);
   return ws;
-}
-
-export function linkModules(root: string): void {
-  const modules = path.join(root, "node_modules");
-  fs.mkdirSync(path.join(modules, "@pulumi"), { recursive: true });
-  fs.symlinkSync(fs.realpathSync(path.join(REPO, "node_modules", "@pulumi", "pulumi")), path.join(modules, "@pulumi", "pulumi"), "dir");
-  fs.symlinkSync(REPO, path.join(modules, "pulumi-stripe-identity"), "dir");
 }
 
 /** The provider calls the notes fixture recorded, in order. */

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { findCliDir } from "../../tools/pulumi-cli/layout";
+import { findCliDir, offlineCliEnv } from "../../tools/pulumi-cli/layout";
 import { ROOT } from "./build";
 
 const engineRequired = (): boolean => process.env.STRIPE_IDENTITY_ENGINE === "required" || process.env.CI === "true";
@@ -80,14 +80,7 @@ export class PulumiStack {
 
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PATH: [this.binDir, process.env.PATH].join(path.delimiter),
-      PULUMI_HOME: path.join(this.home, "pulumi-home"),
-      PULUMI_BACKEND_URL: `file://${this.backendDir}`,
-      PULUMI_CONFIG_PASSPHRASE: "engine-suite-passphrase",
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+      ...offlineCliEnv({ binDir: this.binDir, home: path.join(this.home, "pulumi-home"), backendDir: this.backendDir, passphrase: "engine-suite-passphrase" }),
       ...extra,
     };
     // The key reaches programs through config only; a test key in the environment would hide a bug.

@@ -69,3 +69,19 @@ export function findCliDir(repoRoot: string): string | undefined {
   if (pulumi && onPath("pulumi-language-nodejs")) return path.dirname(fs.realpathSync(pulumi));
   return undefined;
 }
+
+/**
+ * The environment for running `pulumi` offline with no account (DESIGN section 11): this CLI first
+ * on PATH, a local file backend, a PULUMI_HOME of its own, no update checks, no plugin downloads.
+ */
+export function offlineCliEnv(opts: { binDir: string; home: string; backendDir: string; passphrase: string }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PATH: [opts.binDir, process.env.PATH].join(path.delimiter),
+    PULUMI_HOME: opts.home,
+    PULUMI_BACKEND_URL: `file://${opts.backendDir}`,
+    PULUMI_CONFIG_PASSPHRASE: opts.passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  };
+}
