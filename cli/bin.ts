@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   const onSignal = (): void => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    process.stderr.write("\nstopping: finishing the requests in flight (Ctrl-C again to quit now)\n");
+    // The CLI prints "stopping: ..." itself, after ending its progress bar.
     controller.abort();
   };
   process.on("SIGINT", onSignal);

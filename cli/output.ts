@@ -14,11 +14,45 @@ export interface Writable {
 
 export interface ProgressView {
   update(progress: SweepProgress): void;
+  /** Ends the live display for good (later updates are ignored) and prints `message` after it. */
+  interrupt(message: string): void;
   stop(): void;
 }
 
-export function progressView(stderr: Writable, mode: "bar" | "lines" | "none", intervalMs = 1_000): ProgressView {
-  if (mode === "none") return { update: () => undefined, stop: () => undefined };
+const BAR_CHARS = 10;
+
+/**
+ * The bar's one line, at most `columns - 1` characters (the last column would wrap): the phase, a
+ * bar of sessions handled out of those found so far, then what happened to them. What matters most
+ * comes first, so a narrow terminal cuts the rate, not `failed`. Plan mode says `would`, not `done`.
+ */
+export function barLine(p: SweepProgress, columns: number, planMode: boolean): string {
+  const handled = p.redacted + p.canceled + p.wouldAct + p.skipped + p.failed + p.unknown;
+  const phase = p.phase === "counting" ? "counting" : p.phase === "waiting" ? "waiting" : planMode ? "planning" : "sweeping";
+  const total = Math.max(p.matched, handled);
+  const ratio = total > 0 ? Math.min(1, handled / total) : p.listingDone ? 1 : 0;
+  const filled = Math.round(ratio * BAR_CHARS);
+  const bar = `[${"#".repeat(filled)}${"-".repeat(BAR_CHARS - filled)}]`;
+  const parts =
+    p.phase === "counting"
+      ? [`${phase} ${bar} matched ${p.matched} of ${p.listed} listed`]
+      : [
+          `${phase} ${bar} ${handled}/${total}`,
+          planMode ? `would ${p.wouldAct}` : `done ${p.redacted + p.canceled}`,
+          `failed ${p.failed + p.unknown}`,
+          `skipped ${p.skipped}`,
+        ];
+  const rps = p.elapsedMs > 0 ? (p.requests * 1000) / p.elapsedMs : 0;
+  parts.push(`${rps.toFixed(1)} req/s`);
+  let line = parts.join(" | ");
+  const width = Math.max(20, columns - 1);
+  // Drop trailing parts first, then cut what is left.
+  while (line.length > width && parts.length > 1) line = (parts.pop(), parts.join(" | "));
+  return line.slice(0, width);
+}
+
+export function progressView(stderr: Writable & { columns?: number }, mode: "bar" | "lines" | "none", planMode = false, intervalMs = 1_000): ProgressView {
+  if (mode === "none") return { update: () => undefined, interrupt: (message) => void stderr.write(`${message}\n`), stop: () => undefined };
   if (mode === "lines") {
     const line = throttle((p: SweepProgress) => stderr.write(`sweep: ${progressLine(p)}\n`), intervalMs);
     let last: SweepProgress | undefined;
@@ -27,42 +61,41 @@ export function progressView(stderr: Writable, mode: "bar" | "lines" | "none", i
         last = p;
         line(p);
       },
+      interrupt: (message) => void stderr.write(`${message}\n`),
       stop: () => {
         if (last) line(last, true);
       },
     };
   }
+  let latest: SweepProgress | undefined;
   const bar = new SingleBar({
     stream: stderr as NodeJS.WritableStream,
-    format: "{phase} [{bar}] {value}/{total} listed | matched {matched} | done {done} | skipped {skipped} | failed {failed} | {rps} req/s",
+    format: () => (latest ? barLine(latest, stderr.columns ?? 80, planMode) : ""),
     hideCursor: true,
     clearOnComplete: false,
-    barsize: 24,
     fps: 5,
   });
-  let started = false;
+  let state: "idle" | "running" | "ended" = "idle";
+  const end = (): void => {
+    if (state === "running") bar.stop();
+    state = "ended";
+  };
   return {
     update: (p) => {
-      const done = p.phase === "counting" ? 0 : p.redacted + p.canceled + p.wouldAct;
-      const payload = {
-        phase: p.phase === "counting" ? "counting" : "sweeping",
-        matched: p.matched,
-        done,
-        skipped: p.skipped,
-        failed: p.failed,
-        rps: (p.elapsedMs > 0 ? (p.requests * 1000) / p.elapsedMs : 0).toFixed(1),
-      };
-      const total = Math.max(1, p.listed);
-      if (!started) {
-        bar.start(total, 0, payload);
-        started = true;
+      if (state === "ended") return;
+      latest = p;
+      if (state === "idle") {
+        bar.start(1, 0);
+        state = "running";
       }
-      bar.setTotal(total);
-      bar.update(Math.max(0, p.listed - p.pending), payload);
+      bar.update(0);
     },
-    stop: () => {
-      if (started) bar.stop();
+    interrupt: (message) => {
+      // The bar is finished off first, so it is never redrawn over the message or the summary.
+      end();
+      stderr.write(`${message}\n`);
     },
+    stop: end,
   };
 }
 
@@ -85,7 +118,7 @@ export function planText(report: SweepReport, firstIds: string[], explicitDryRun
 
 /** The --json summary (DESIGN 7b), plus the details a script may want. */
 export function jsonSummary(report: SweepReport, extra: Record<string, unknown> = {}): string {
-  const { matched, redacted, canceled, skipped, failed, requests, rateLimited, elapsedMs, failures } = report;
+  const { matched, redacted, canceled, skipped, failed, unknown, requests, rateLimited, elapsedMs, failures, unknownOutcomes } = report;
   return (
     JSON.stringify({
       matched,
@@ -97,6 +130,8 @@ export function jsonSummary(report: SweepReport, extra: Record<string, unknown> 
       rateLimited,
       elapsedMs: Math.round(elapsedMs),
       failures,
+      unknown,
+      unknownOutcomes,
       action: report.action,
       dryRun: report.dryRun,
       wouldAct: report.wouldAct,

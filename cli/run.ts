@@ -1,7 +1,7 @@
 /**
  * Runs `stripe-identity-sweep` once options are parsed: plan (no --yes), dry run, or the real
  * sweep; prints progress and the summary; maps outcomes to exit codes (DESIGN 7b):
- * 0 done, 1 some sessions failed (or the run stopped early), 2 usage or configuration error,
+ * 0 done, 1 some sessions failed or their outcome is unknown (or the run stopped early), 2 usage or configuration error,
  * 3 aborted by --max-sessions before any write. Messages never carry the key.
  */
 import { IdentityError, UserInputError } from "../provider/errors";
@@ -28,7 +28,9 @@ const FIRST_IDS = 10;
 export async function runSweepCli(options: SweepCliOptions, io: CliIo): Promise<number> {
   const clean = (text: string): string => redactSecret(text, options.apiKey);
   const planOnly = options.dryRun || !options.yes;
-  const view = progressView(io.stderr, options.json ? "none" : io.stderr.isTTY ? "bar" : "lines");
+  const view = progressView(io.stderr, options.json ? "none" : io.stderr.isTTY ? "bar" : "lines", planOnly);
+  const onAbort = (): void => view.interrupt("stopping: finishing the requests in flight (Ctrl-C again to quit now)");
+  io.signal?.addEventListener("abort", onAbort, { once: true });
   const firstIds: string[] = [];
   let report: SweepReport;
   try {
@@ -52,6 +54,8 @@ export async function runSweepCli(options: SweepCliOptions, io: CliIo): Promise<
   } catch (error) {
     view.stop();
     return reportError(error, options, io, clean);
+  } finally {
+    io.signal?.removeEventListener("abort", onAbort);
   }
   view.stop();
 
@@ -65,13 +69,15 @@ export async function runSweepCli(options: SweepCliOptions, io: CliIo): Promise<
     if (later) io.stderr.write(`stripe-identity-sweep: ${later}\n`);
     for (const failure of report.failures.slice(0, 20)) io.stderr.write(clean(`failed: ${failure.id}: ${failure.message}\n`));
     if (report.failed > 20) io.stderr.write(`... and ${report.failed - 20} more failures\n`);
+    for (const unknown of report.unknownOutcomes.slice(0, 20)) io.stderr.write(clean(`outcome unknown: ${unknown.id}: ${unknown.message}\n`));
+    if (report.unknown > 20) io.stderr.write(`... and ${report.unknown - 20} more of unknown outcome\n`);
   }
   if (!report.complete && (report.stoppedStatusCode === 401 || report.stoppedStatusCode === 403)) {
     io.stderr.write(clean(`stripe-identity-sweep: ${report.stoppedBecause} (check STRIPE_API_KEY)\n`));
     return EXIT.usage;
   }
   if (!report.complete && !options.json && planOnly) io.stderr.write(clean(`stripe-identity-sweep: ${report.stoppedBecause}\n`));
-  return report.failed > 0 || !report.complete ? EXIT.failed : EXIT.ok;
+  return report.failed > 0 || report.unknown > 0 || !report.complete ? EXIT.failed : EXIT.ok;
 }
 
 function reportError(error: unknown, options: SweepCliOptions, io: CliIo, clean: (text: string) => string): number {

@@ -83,13 +83,21 @@ async function handleApi(
       req.socket.destroy();
       return "lost";
     }
-    send(res, outcome.status, outcome.body, outcome.replayed ? { "Idempotent-Replayed": "true" } : undefined);
+    send(res, outcome.status, outcome.body, { ...serverDate(state), ...(outcome.replayed ? { "Idempotent-Replayed": "true" } : {}) });
     return outcome.status;
   } catch (error) {
     if (!(error instanceof RestError)) throw error;
-    send(res, error.status, error.toJson());
+    send(res, error.status, error.toJson(), serverDate(state));
     return error.status;
   }
+}
+
+/**
+ * Every response says when it was made, as Stripe's do (clients take "now" from it): from the
+ * emulator's clock, so a test that moves that clock moves the header too.
+ */
+function serverDate(state: EmulatorState): Record<string, string> {
+  return { Date: new Date(state.clock()).toUTCString() };
 }
 
 /** GET bodies are ignored; consume them so the connection stays usable. */

@@ -64,6 +64,12 @@ export interface BulkRedactionArgs {
   requestsPerSecond?: pulumi.Input<number>;
   /** Live-mode keys are refused unless this (or `stripe-identity:allowLivemode`) is true. */
   allowLivemode?: pulumi.Input<boolean>;
+  /**
+   * Seconds a run waits for matching sessions that Stripe is still checking (`processing`: they can
+   * be neither redacted nor canceled yet), re-reading them every 2 s. Any still processing then fail
+   * the run, naming their count: at teardown the resource stays in state. Default 120; 0 fails at once.
+   */
+  processingTimeoutSeconds?: pulumi.Input<number>;
   /** Any values: changing them runs the sweep again on the next `up` (with `runOn` including `update`), e.g. today's date for at most one run a day. */
   triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
 }

@@ -16,6 +16,8 @@ export interface SessionRecord extends SessionFacts, PlanFacts {}
 export interface ListPage {
   data: SessionRecord[];
   has_more: boolean;
+  /** The server's clock when it answered (its `Date` header), when it sent one. */
+  serverTimeMs?: number;
 }
 
 export interface PageRequest extends ListQuery {
@@ -30,10 +32,19 @@ export interface ApiCounters {
   rateLimited: number;
 }
 
+export interface ActResult {
+  session: SessionRecord;
+  /**
+   * Stripe answered from its idempotency store (`Idempotent-Replayed: true`) and no earlier attempt
+   * of this client with the key may have gone through: another client's request did the work.
+   */
+  replayed: boolean;
+}
+
 export interface SweepApi {
   list(request: PageRequest): Promise<ListPage>;
   retrieve(id: string): Promise<SessionRecord>;
-  act(action: BulkAction, id: string, idempotencyKey: string): Promise<SessionRecord>;
+  act(action: BulkAction, id: string, idempotencyKey: string): Promise<ActResult>;
   counters(): ApiCounters;
   /** Stops counting (detaches listeners). */
   close(): void;
@@ -53,13 +64,29 @@ function slim(session: Stripe.Identity.VerificationSession): SessionRecord {
   };
 }
 
+type WithHeaders = { lastResponse?: { headers?: Record<string, string | undefined> } };
+
+/** The `Date` header of a response, in ms (second resolution), or undefined. */
+function serverTime(result: WithHeaders): number | undefined {
+  const header = result.lastResponse?.headers?.date;
+  const ms = header === undefined ? NaN : Date.parse(header);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 export function stripeSweepApi(stripe: Stripe, options: { timeoutMs?: number } = {}): SweepApi {
   const counters: ApiCounters = { requests: 0, rateLimited: 0 };
-  const onRequest = (): void => {
+  // Per idempotency key of a write under way: attempts sent (ours and the SDK's own reconnect
+  // retry) and those answered with a refusal (4xx: nothing was done).
+  const attempts = new Map<string, { sent: number; refused: number }>();
+  const onRequest = (event: Stripe.RequestEvent): void => {
     counters.requests++;
+    const entry = event.idempotency_key ? attempts.get(event.idempotency_key) : undefined;
+    if (entry) entry.sent++;
   };
   const onResponse = (event: Stripe.ResponseEvent): void => {
     if (event.status === 429) counters.rateLimited++;
+    const entry = event.idempotency_key ? attempts.get(event.idempotency_key) : undefined;
+    if (entry && event.status >= 400 && event.status < 500 && event.status !== 409) entry.refused++;
   };
   stripe.on("request", onRequest);
   stripe.on("response", onResponse);
@@ -73,18 +100,27 @@ export function stripeSweepApi(stripe: Stripe, options: { timeoutMs?: number } =
   return {
     async list(request) {
       const page = await sessions.list(request as Stripe.Identity.VerificationSessionListParams, requestOptions());
-      return { data: page.data.map(slim), has_more: page.has_more };
+      const serverTimeMs = serverTime(page as WithHeaders);
+      return { data: page.data.map(slim), has_more: page.has_more, ...(serverTimeMs !== undefined ? { serverTimeMs } : {}) };
     },
     async retrieve(id) {
       return slim(await sessions.retrieve(id, {}, requestOptions()));
     },
     async act(action, id, idempotencyKey) {
       const options = requestOptions({ idempotencyKey });
+      if (!attempts.has(idempotencyKey)) attempts.set(idempotencyKey, { sent: 0, refused: 0 });
+      const tried = attempts.get(idempotencyKey)!;
       const result = action === "redact" ? await sessions.redact(id, {}, options) : await sessions.cancel(id, {}, options);
-      return slim(result);
+      attempts.delete(idempotencyKey);
+      // A replay is another client's work only if no earlier attempt of ours may have gone through
+      // (sent, and not answered with a refusal): otherwise it is our own lost write coming back.
+      const earlierMaybeDone = tried.sent - 1 - tried.refused;
+      const replayed = (result as WithHeaders).lastResponse?.headers?.["idempotent-replayed"] === "true" && earlierMaybeDone <= 0;
+      return { session: slim(result), replayed };
     },
     counters: () => ({ ...counters }),
     close() {
+      attempts.clear();
       stripe.off("request", onRequest);
       stripe.off("response", onResponse);
     },

@@ -115,21 +115,25 @@ export interface ListQuery {
 }
 
 export interface CompiledFilter {
-  /** Run in this order; see STATUS_QUERY_ORDER. */
-  listQueries: ListQuery[];
+  /**
+   * The one list query of a run. A status is a list param only when the filter names exactly one:
+   * several statuses are listed in one status-less pass and filtered here, so a session that
+   * changes status during the run (Stripe moves `processing` to `requires_input` on its own) is
+   * still listed once, by its fixed place in the newest-first order.
+   */
+  listQuery: ListQuery;
   /** The whole filter, every field, on one session. */
   matches(session: SessionFacts): boolean;
+  /**
+   * Whether a change to a session can move it out of the filter (status, type, metadata); a
+   * session's `created`, client reference id and customer never change. When it can, the engine
+   * re-reads each session right before writing it.
+   */
+  leavable: boolean;
   /** The resolved created range in unix seconds (`gte` inclusive, `lt` exclusive). */
   createdGte?: number;
   createdLt?: number;
 }
-
-/**
- * One list query per status, in an order where our own writes cannot move a session into a query
- * still to come: redact and cancel only move `requires_input` to `canceled`, so `canceled` is
- * listed first and `requires_input` last, and no session is listed twice because we changed it.
- */
-export const STATUS_QUERY_ORDER: readonly SessionStatus[] = ["canceled", "verified", "processing", "requires_input"];
 
 /** Formats the first issue of a failed parse as `field.path: message` (`filter` for the whole). */
 export function describeFilterIssues(error: z.ZodError, root = "filter"): string[] {
@@ -163,11 +167,19 @@ export class EmptyRangeError extends UserInputError {
   }
 }
 
+export interface CompileOptions {
+  /**
+   * Unix seconds: sessions created after this second are outside the run (a run acts on what
+   * existed when it started; the next run picks up the rest).
+   */
+  createdAtMost?: number;
+}
+
 /**
  * Resolves relative dates against `nowMs` (once per run) and splits the filter into list queries
  * and a predicate. Throws a UserInputError for an unbounded or empty filter.
  */
-export function compileFilter(filter: RedactionFilter, nowMs: number): CompiledFilter {
+export function compileFilter(filter: RedactionFilter, nowMs: number, options: CompileOptions = {}): CompiledFilter {
   const problem = boundProblem(filter);
   if (problem) throw new UserInputError(`filter: ${problem}`);
   const createdGte = filter.createdAfter !== undefined ? ceilSeconds(resolveDateSpec(filter.createdAfter, nowMs)) : undefined;
@@ -190,16 +202,20 @@ export function compileFilter(filter: RedactionFilter, nowMs: number): CompiledF
     );
   }
 
+  // The run's own start bounds the range from above too (after the bounds checks: it narrows
+  // nothing a user asked for).
+  const runLt = options.createdAtMost !== undefined ? options.createdAtMost + 1 : undefined;
+  const listLt = createdLt !== undefined && runLt !== undefined ? Math.min(createdLt, runLt) : (createdLt ?? runLt);
   const base: ListQuery = {};
-  if (createdGte !== undefined || createdLt !== undefined) {
+  if (createdGte !== undefined || listLt !== undefined) {
     base.created = {};
     if (createdGte !== undefined) base.created.gte = createdGte;
-    if (createdLt !== undefined) base.created.lt = createdLt;
+    if (listLt !== undefined) base.created.lt = listLt;
   }
   if (filter.clientReferenceId !== undefined) base.client_reference_id = filter.clientReferenceId;
   if (filter.relatedCustomer !== undefined) base.related_customer = filter.relatedCustomer;
-  const statuses = filter.status ? STATUS_QUERY_ORDER.filter((status) => filter.status!.includes(status)) : undefined;
-  const listQueries = statuses ? statuses.map((status) => ({ ...base, status })) : [base];
+  const statuses = filter.status ? SESSION_STATUSES.filter((status) => filter.status!.includes(status)) : undefined;
+  const listQuery: ListQuery = statuses?.length === 1 ? { ...base, status: statuses[0] } : base;
 
   const statusSet = statuses ? new Set<string>(statuses) : undefined;
   const excluded = new Set(filter.excludeIds ?? []);
@@ -210,7 +226,7 @@ export function compileFilter(filter: RedactionFilter, nowMs: number): CompiledF
     if (excluded.has(session.id)) return false;
     if (statusSet && !statusSet.has(session.status)) return false;
     if (createdGte !== undefined && !(session.created >= createdGte)) return false;
-    if (createdLt !== undefined && !(session.created < createdLt)) return false;
+    if (listLt !== undefined && !(session.created < listLt)) return false;
     if (clientReferenceId !== undefined && session.client_reference_id !== clientReferenceId) return false;
     if (clientReferenceIdPrefix !== undefined && !(session.client_reference_id ?? "").startsWith(clientReferenceIdPrefix)) return false;
     if (relatedCustomer !== undefined && session.related_customer !== relatedCustomer) return false;
@@ -220,5 +236,6 @@ export function compileFilter(filter: RedactionFilter, nowMs: number): CompiledF
     }
     return true;
   };
-  return { listQueries, matches, createdGte, createdLt };
+  const leavable = statusSet !== undefined || type !== undefined || metadata.length > 0;
+  return { listQuery, matches, leavable, createdGte, createdLt };
 }

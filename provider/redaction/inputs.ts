@@ -39,6 +39,11 @@ export const BulkRedactionArgs = z.strictObject({
   maxSessions: z.number().int("must be a whole number").min(0, "must be 0 or more (0 refuses any match)").optional(),
   requestsPerSecond: z.number().min(0.1, "must be at least 0.1 request per second").max(10_000).optional(),
   allowLivemode: z.boolean().default(false),
+  /**
+   * How long a run waits for matching sessions Stripe is still checking (`processing`: neither
+   * redact nor cancel is allowed yet); any still processing then fail the run.
+   */
+  processingTimeoutSeconds: z.number().int("must be a whole number of seconds").min(0, "must be 0 or more").max(3600, "must be at most 3600 (an hour)").default(120),
   /** Any values; a change makes the next `up` run the sweep again (with runOn update). */
   triggers: z.array(z.json()).optional(),
   /** Set by the SDK: the resource's name, for log lines. Not an arg users pass. */
@@ -48,7 +53,7 @@ export type BulkRedactionArgs = z.output<typeof BulkRedactionArgs>;
 export type BulkRedactionArgsInput = z.input<typeof BulkRedactionArgs>;
 
 /** The input fields whose change is an update (everything but the log name). */
-export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "allowLivemode", "triggers"] as const;
+export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "allowLivemode", "processingTimeoutSeconds", "triggers"] as const;
 
 function unknownOnPath(root: unknown, path: readonly PropertyKey[]): boolean {
   const at = valueAt(root, path);

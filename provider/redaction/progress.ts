@@ -8,8 +8,10 @@ const number = (n: number): string => n.toLocaleString("en-US");
 
 export function progressLine(p: SweepProgress): string {
   const rate = p.elapsedMs > 0 ? (p.requests * 1000) / p.elapsedMs : 0;
-  const head = p.phase === "counting" ? `counting matches: listed ${number(p.listed)}, matched ${number(p.matched)}` : `listed ${number(p.listed)}, matched ${number(p.matched)}`;
-  const writes = p.phase === "counting" ? "" : `, redacted ${number(p.redacted)}, canceled ${number(p.canceled)}, skipped ${number(p.skipped)}, failed ${number(p.failed)}`;
+  const waiting = p.phase === "waiting" ? `waiting for ${number(p.pending)} session(s) Stripe is still checking: ` : "";
+  const head = waiting + (p.phase === "counting" ? `counting matches: listed ${number(p.listed)}, matched ${number(p.matched)}` : `listed ${number(p.listed)}, matched ${number(p.matched)}`);
+  const unknown = p.unknown > 0 ? `, outcome unknown ${number(p.unknown)}` : "";
+  const writes = p.phase === "counting" ? "" : `, redacted ${number(p.redacted)}, canceled ${number(p.canceled)}, skipped ${number(p.skipped)}, failed ${number(p.failed)}${unknown}`;
   const dry = p.wouldAct > 0 && p.phase !== "counting" ? `, would act on ${number(p.wouldAct)}` : "";
   const limited = p.rateLimited > 0 ? `, ${number(p.rateLimited)} rate-limited` : "";
   return `${head}${writes}${dry}; ${number(p.requests)} requests (${rate.toFixed(1)}/s, pacing at ${p.rate.toFixed(1)}/s${limited})`;
@@ -29,6 +31,7 @@ export function summaryLine(report: SweepReport): string {
     acted,
     `skipped ${number(report.skipped)}${reasons ? ` (${reasons})` : ""}`,
     `failed ${number(report.failed)}`,
+    ...(report.unknown > 0 ? [`outcome unknown ${number(report.unknown)}`] : []),
     `${number(report.requests)} requests, ${number(report.rateLimited)} rate-limited, ${(report.elapsedMs / 1000).toFixed(1)} s`,
   ];
   const stopped = report.complete ? "" : `; stopped early: ${report.stoppedBecause ?? "unknown reason"}`;
@@ -45,11 +48,17 @@ export function leftForLater(report: SweepReport): string | undefined {
   return `${number(processing)} matching session(s) were processing (Stripe was still checking them) and could not be ${report.action === "redact" ? "redacted" : "canceled"}; run again once their checks finish`;
 }
 
-/** Names the failed sessions (the first few) for an error message. */
+/** Names the failed sessions and those of unknown outcome (the first few of each) for an error message. */
 export function failureSummary(report: SweepReport, shown = 10): string {
-  const listed = report.failures.slice(0, shown).map((f) => `${f.id} (${f.message})`);
-  const more = report.failed - listed.length;
-  return `${report.failed} session(s) failed: ${listed.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+  const name = (list: SweepReport["failures"], count: number, what: string): string | undefined => {
+    if (count === 0) return undefined;
+    const listed = list.slice(0, shown).map((f) => `${f.id} (${f.message})`);
+    const more = count - listed.length;
+    return `${count} session(s) ${what}: ${listed.join(", ")}${more > 0 ? ` and ${more} more` : ""}`;
+  };
+  return [name(report.failures, report.failed, "failed"), name(report.unknownOutcomes, report.unknown, "of unknown outcome (the write got no answer, and nor did a read to check it)")]
+    .filter((part) => part !== undefined)
+    .join("; ");
 }
 
 /** Calls `emit` at most every `intervalMs` (plus whenever `force` is set). */

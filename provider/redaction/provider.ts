@@ -16,9 +16,10 @@ import { redactSecret } from "../stripe/keys";
 import { sameValue } from "../values";
 import { EmptyRangeError } from "./filter";
 import { checkBulkArgs, DIFFED_FIELDS, parseBulkArgs, runsOn, userInputs, type BulkRedactionArgs, type RunPhase } from "./inputs";
-import { failureSummary, leftForLater, progressLine, summaryLine, throttle } from "./progress";
+import { failureSummary, progressLine, summaryLine, throttle } from "./progress";
 import type { SweepReport } from "./report";
 import { runBulkRedaction, type BulkRunRequest } from "./run";
+import { DEFAULT_WAIT } from "./wait";
 
 export interface BulkRedactionProviderDeps {
   /** Default: Pulumi's log (progress lines ephemeral). */
@@ -144,6 +145,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
         dryRun: args.dryRun,
         maxSessions: args.maxSessions,
         requestsPerSecond: args.requestsPerSecond,
+        waitForProcessing: { ...DEFAULT_WAIT, timeoutMs: args.processingTimeoutSeconds * 1000 },
         onProgress: (p) => progress(progressLine(p)),
         ...this.deps.runOverrides,
       });
@@ -153,11 +155,19 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
       throw new IdentityError(`${label}: ${message}`, { code: error instanceof IdentityError ? error.code : undefined });
     }
     this.log.info(redactSecret(`${label}: ${summaryLine(report)}`, apiKey));
-    const later = leftForLater(report);
-    if (later) this.log.warn(`${label}: ${later}`);
-    if (report.failed > 0) {
-      const retry = phase === "destroy" ? "pulumi destroy" : "pulumi up";
-      const text = `${label}: ${failureSummary(report)}. ${summaryLine(report)}. Run ${retry} again to retry them: done sessions are skipped.`;
+    const retry = phase === "destroy" ? "pulumi destroy" : "pulumi up";
+    const kept = phase === "destroy" ? " The resource stays in state." : "";
+    if (report.failed > 0 || report.unknown > 0) {
+      const text = `${label}: ${failureSummary(report)}. ${summaryLine(report)}.${kept} Run ${retry} again to retry them: done sessions are skipped.`;
+      throw new IdentityError(redactSecret(text, apiKey));
+    }
+    const stillProcessing = report.dryRun ? 0 : (report.skippedByReason.processing ?? 0);
+    if (stillProcessing > 0) {
+      // Personal data left behind is a failed run, not a warning: a teardown must not succeed with it.
+      const text =
+        `${label}: ${stillProcessing} matching session(s) were still processing after ${args.processingTimeoutSeconds} s ` +
+        `(Stripe is checking them; they cannot be ${args.action === "redact" ? "redacted" : "canceled"} until the checks finish). ` +
+        `${summaryLine(report)}.${kept} Run ${retry} again once their checks finish (or raise processingTimeoutSeconds).`;
       throw new IdentityError(redactSecret(text, apiKey));
     }
     if (!report.complete) {

@@ -1,6 +1,6 @@
 /**
  * What a bulk run reports: progress while it runs and the final report. The counts add up:
- * `matched = redacted + canceled + wouldAct + skipped + failed`, each session counted once.
+ * `matched = redacted + canceled + wouldAct + skipped + failed + unknown`, each session counted once.
  */
 import { emptySkipCounts, type BulkAction, type SkipReason } from "./plan";
 
@@ -13,7 +13,9 @@ export interface SweepFailure {
 export type SessionOutcome =
   | { id: string; result: "redacted" | "canceled" | "would_act" }
   | { id: string; result: "skipped"; reason: SkipReason }
-  | { id: string; result: "failed"; message: string };
+  | { id: string; result: "failed"; message: string }
+  /** The write got no answer and the read to find out failed too: it may or may not have happened. */
+  | { id: string; result: "unknown"; message: string };
 
 export interface SweepCounts {
   /** Sessions the list calls returned, before the filter's predicate. */
@@ -25,13 +27,17 @@ export interface SweepCounts {
   /** Dry run: sessions a real run would have written to. */
   wouldAct: number;
   skipped: number;
+  /** Sessions this run could not change (the write was refused, or known not to have happened). */
   failed: number;
+  /** Sessions whose write may have happened: neither its answer nor a read afterwards came back. */
+  unknown: number;
   requests: number;
   rateLimited: number;
   elapsedMs: number;
 }
 
-export type SweepPhase = "counting" | "sweeping";
+/** `waiting`: re-reading sessions Stripe is still checking, until they can be handled or time runs out. */
+export type SweepPhase = "counting" | "sweeping" | "waiting";
 
 export interface SweepProgress extends SweepCounts {
   phase: SweepPhase;
@@ -49,6 +55,8 @@ export interface SweepReport extends SweepCounts {
   skippedByReason: Partial<Record<SkipReason, number>>;
   /** The first MAX_FAILURES_KEPT failures; `failed` has the full count. */
   failures: SweepFailure[];
+  /** The first MAX_FAILURES_KEPT sessions of unknown outcome; `unknown` has the full count. */
+  unknownOutcomes: SweepFailure[];
   /** False when the run stopped early (aborted, listing failed, guard tripped mid-run). */
   complete: boolean;
   stoppedBecause?: string;
@@ -68,12 +76,14 @@ export class Tally {
     wouldAct: 0,
     skipped: 0,
     failed: 0,
+    unknown: 0,
     requests: 0,
     rateLimited: 0,
     elapsedMs: 0,
   };
   private readonly byReason = emptySkipCounts();
   private readonly failures: SweepFailure[] = [];
+  private readonly unknownOutcomes: SweepFailure[] = [];
 
   record(outcome: SessionOutcome): void {
     switch (outcome.result) {
@@ -94,6 +104,10 @@ export class Tally {
         this.counts.failed++;
         if (this.failures.length < MAX_FAILURES_KEPT) this.failures.push({ id: outcome.id, message: outcome.message });
         break;
+      case "unknown":
+        this.counts.unknown++;
+        if (this.unknownOutcomes.length < MAX_FAILURES_KEPT) this.unknownOutcomes.push({ id: outcome.id, message: outcome.message });
+        break;
     }
   }
 
@@ -108,18 +122,9 @@ export class Tally {
       ...this.counts,
       skippedByReason,
       failures: [...this.failures],
+      unknownOutcomes: [...this.unknownOutcomes],
       complete: stoppedBecause === undefined,
       ...(stoppedBecause !== undefined ? { stoppedBecause } : {}),
     };
   }
-}
-
-/** Adds the counting pass's traffic to the run's report (both count against the account). */
-export function withExtraTraffic(report: SweepReport, extra: { requests: number; rateLimited: number; elapsedMs: number }): SweepReport {
-  return {
-    ...report,
-    requests: report.requests + extra.requests,
-    rateLimited: report.rateLimited + extra.rateLimited,
-    elapsedMs: report.elapsedMs + extra.elapsedMs,
-  };
 }

@@ -1,19 +1,26 @@
 /**
  * A whole bulk run as the CLI and the BulkRedaction provider start it: guards (key mode, filter
  * bounds, maxSessions), a client with the SDK's retries off, one pacer for every request of the
- * run, then the sweep. Relative dates resolve here, once.
+ * run, then the sweep.
+ *
+ * The run's first request reads Stripe's clock (the `Date` header of a one-session list page):
+ * relative dates (`7d`) resolve against it, once, so a local clock that is off cannot move the
+ * range; and sessions created after that second are outside the run.
  */
 import { randomUUID } from "node:crypto";
 import type Stripe from "stripe";
 import { createStripeClient } from "../stripe/client";
-import { stripeSweepApi, type SweepApi } from "./api";
-import { DEFAULT_RETRY_BUDGET, type RetryBudget } from "./call";
+import { stripeSweepApi, type ApiCounters, type SweepApi } from "./api";
+import { DEFAULT_RETRY_BUDGET, pacedCaller, type RetryBudget } from "./call";
 import { compileFilter, parseFilter } from "./filter";
+import { describeError } from "./handle";
 import { checkKey, MaxSessionsExceededError } from "./guards";
 import { defaultConcurrency, Pacer, pacerSettings, type PacerSettings } from "./pacer";
 import type { BulkAction } from "./plan";
-import { withExtraTraffic, type SessionOutcome, type SweepProgress, type SweepReport } from "./report";
+import { Tally, type SessionOutcome, type SweepProgress, type SweepReport } from "./report";
 import { sweep } from "./sweep";
+import type { WaitSettings } from "./wait";
+import { errorFacts } from "../stripe/errors";
 import type { Sleep } from "../stripe/backoff";
 
 /** Stripe's documented account-wide limits (NOTES.md, rate limits). */
@@ -48,12 +55,19 @@ export interface BulkRunRequest {
   stripe?: Stripe;
   /** Injected API (unit tests); wins over `stripe`. */
   api?: SweepApi;
+  /** Wait this long for sessions Stripe is still checking (BulkRedaction); default: skip them. */
+  waitForProcessing?: WaitSettings;
+  /** Benches only: force the re-read before each write on or off. */
+  freshReads?: boolean;
 }
 
 export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepReport> {
   const mode = checkKey(request.apiKey, request.allowLivemode ?? false);
   const clock = request.clock ?? (() => performance.now());
-  const compiled = compileFilter(parseFilter(request.filter), (request.now ?? Date.now)());
+  const filter = parseFilter(request.filter);
+  const localNow = (request.now ?? Date.now)();
+  // Refuses bad input before any request, on the local clock; compiled again on Stripe's below.
+  compileFilter(filter, localNow);
   const rps = request.requestsPerSecond ?? DEFAULT_RPS[mode];
   const concurrency = request.concurrency ?? defaultConcurrency(rps);
   const timeoutMs = request.timeoutMs ?? 30_000;
@@ -67,10 +81,9 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
   const pacer = new Pacer(pacerSettings(rps, request.pacer), { now: clock, sleep: request.sleep });
   const retry: RetryBudget = { ...DEFAULT_RETRY_BUDGET, sleep: request.sleep, ...request.retry };
   const runId = randomUUID();
-  const common = {
+  const base = {
     api,
     pacer,
-    filter: compiled,
     action: request.action,
     concurrency,
     runId,
@@ -78,8 +91,22 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     signal: request.signal,
     now: clock,
     onProgress: request.onProgress,
+    freshReads: request.freshReads,
+    sleep: request.sleep,
   };
   try {
+    const baseline = api.counters();
+    const started = clock();
+    let serverNow: number | undefined;
+    try {
+      serverNow = await serverClock(pacedCaller({ api, pacer, retry }), api);
+    } catch (error) {
+      // The same as a first list page that failed: nothing was touched; a 401 names the key.
+      return stoppedBeforeListing(request, error, api, baseline, clock() - started);
+    }
+    const now = serverNow ?? localNow;
+    const compiled = compileFilter(filter, now, { createdAtMost: Math.floor(now / 1000) });
+    const common = { ...base, filter: compiled };
     let counting: SweepReport | undefined;
     if (request.maxSessions !== undefined && !request.dryRun) {
       // Count first, touching nothing: a filter wider than meant is caught before the first write.
@@ -93,12 +120,36 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       // A dry run counts everything, then compares (below); a real run also caps itself mid-run.
       maxSessions: request.dryRun ? undefined : request.maxSessions,
       onSession: request.onSession,
+      waitForProcessing: request.waitForProcessing,
     });
     if (request.dryRun && request.maxSessions !== undefined && report.complete && report.matched > request.maxSessions) {
       throw new MaxSessionsExceededError(report.matched, request.maxSessions);
     }
-    return counting ? withExtraTraffic(report, counting) : report;
+    // Every request of the run counts: the clock request, the counting pass and the sweep.
+    const total = api.counters();
+    return { ...report, requests: total.requests - baseline.requests, rateLimited: total.rateLimited - baseline.rateLimited, elapsedMs: clock() - started };
   } finally {
     if (ownsApi) api.close();
   }
+}
+
+/**
+ * Stripe's clock: the `Date` header of a one-session list page (the cheapest request there is),
+ * or undefined when the server sends none.
+ */
+export async function serverClock(call: <T>(operation: () => Promise<T>) => Promise<T>, api: SweepApi): Promise<number | undefined> {
+  const page = await call(() => api.list({ limit: 1 }));
+  return page.serverTimeMs;
+}
+
+/** A run whose first request failed: an incomplete report, as if its listing had failed. */
+function stoppedBeforeListing(request: BulkRunRequest, error: unknown, api: SweepApi, baseline: ApiCounters, elapsedMs: number): SweepReport {
+  const tally = new Tally();
+  const counters = api.counters();
+  tally.counts.requests = counters.requests - baseline.requests;
+  tally.counts.rateLimited = counters.rateLimited - baseline.rateLimited;
+  tally.counts.elapsedMs = elapsedMs;
+  const report = tally.report(request.action, request.dryRun ?? false, `listing failed: ${describeError(error)}`);
+  const { statusCode } = errorFacts(error);
+  return statusCode !== undefined ? { ...report, stoppedStatusCode: statusCode } : report;
 }

@@ -5,7 +5,8 @@
  * there are enough workers for the latency not to leave tokens unused.
  *
  * Memory stays flat: the queue holds at most two pages, the lister one more, and each session is
- * slimmed to the fields the engine reads. Stopping (AbortSignal, a guard tripped mid-run) drops
+ * slimmed to the fields the engine reads (sessions waited for while Stripe checks them are held by
+ * id only). Stopping (AbortSignal, a guard tripped mid-run) drops
  * what has not been started and lets started sessions finish, so every count in the report is
  * exact and a rerun picks up the rest (done sessions are skipped by the plan).
  */
@@ -13,12 +14,15 @@ import { errorFacts } from "../stripe/errors";
 import type { SessionRecord, SweepApi } from "./api";
 import { pacedCaller, DEFAULT_RETRY_BUDGET, type RetryBudget } from "./call";
 import type { CompiledFilter } from "./filter";
-import { describeError, handleSession } from "./handle";
+import { realSleep, type Sleep } from "../stripe/backoff";
+import { describeError, handleCurrent, handleSession, needsFreshRead, readSession, sweepIdempotencyKey, type HandleContext } from "./handle";
 import { listMatching, PAGE_SIZE } from "./lister";
 import type { Pacer } from "./pacer";
 import type { BulkAction } from "./plan";
 import { BoundedQueue } from "./queue";
+import { planSession } from "./plan";
 import { Tally, type SessionOutcome, type SweepPhase, type SweepProgress, type SweepReport } from "./report";
+import { waitForChecks, type Recheck, type WaitSettings } from "./wait";
 
 /** More workers than this never helps against an API rate limit. */
 export const MAX_WORKERS = 1000;
@@ -31,7 +35,7 @@ export interface SweepOptions {
   dryRun?: boolean;
   /** Workers handling sessions at once. */
   concurrency: number;
-  /** Unique per run: part of every idempotency key, so no key can replay another run's request. */
+  /** Unique per run: part of every cancel's idempotency key (see sweepIdempotencyKey). */
   runId: string;
   /** Never handle more than this many matched sessions; stop if more turn up mid-run. */
   maxSessions?: number;
@@ -43,6 +47,14 @@ export interface SweepOptions {
   now?: () => number;
   /** Sessions buffered between lister and workers (default two pages). */
   queueCapacity?: number;
+  /**
+   * Re-read each session right before its write. Default: when the filter or the plan can be left
+   * by a change (needsFreshRead). Off only to measure what the reads cost.
+   */
+  freshReads?: boolean;
+  /** Wait for sessions Stripe is still checking instead of skipping them (BulkRedaction). */
+  waitForProcessing?: WaitSettings;
+  sleep?: Sleep;
 }
 
 export async function sweep(options: SweepOptions): Promise<SweepReport> {
@@ -56,7 +68,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
   const call = pacedCaller({ api, pacer, retry: options.retry ?? DEFAULT_RETRY_BUDGET });
   let stoppedBecause: string | undefined;
   let listingDone = false;
-  let offered = 0;
+  let found = 0;
   let stoppedStatusCode: number | undefined;
 
   /** `drop`: discard what is queued (abort, guard) rather than let workers drain it (listing failed). */
@@ -77,6 +89,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       // reporting only: the run goes on
     }
   };
+  let phase: SweepPhase = options.phase ?? "sweeping";
   const progress = (): void => {
     if (!options.onProgress) return;
     const counters = api.counters();
@@ -84,8 +97,10 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     tally.counts.rateLimited = counters.rateLimited - baseline.rateLimited;
     tally.counts.elapsedMs = now() - started;
     const c = tally.counts;
-    const pending = Math.max(0, offered - (c.redacted + c.canceled + c.wouldAct + c.skipped + c.failed));
-    const snapshot = { ...c, phase: options.phase ?? "sweeping", rate: pacer.rate, listingDone, pending };
+    const handled = c.redacted + c.canceled + c.wouldAct + c.skipped + c.failed + c.unknown;
+    // While the run goes on, `matched` is what the listing found so far, handled or not.
+    const matched = Math.max(c.matched, found);
+    const snapshot = { ...c, matched, phase, rate: pacer.rate, listingDone, pending: Math.max(0, matched - handled) };
     safely(() => options.onProgress?.(snapshot));
   };
 
@@ -95,11 +110,12 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     call,
     offer: async (session) => {
       // A false push means the run is stopping; the lister sees it through `stopping`.
-      if (stoppedBecause === undefined && (await queue.push(session))) offered++;
+      if (stoppedBecause === undefined) await queue.push(session);
     },
     stopping: () => stoppedBecause !== undefined,
-    onPage: (listed) => {
+    onPage: (listed, matching) => {
       tally.counts.listed += listed;
+      found += matching;
       progress();
     },
   }).then(
@@ -113,14 +129,14 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     },
   );
 
-  const handleContext = {
+  const handleContext: HandleContext = {
     api,
     action,
     dryRun,
     matches: filter.matches,
+    freshRead: options.freshReads ?? needsFreshRead(action, filter.leavable),
     call,
-    idempotencyKey: (id: string, attempt: 1 | 2) =>
-      `pulumi-stripe-identity-sweep:${options.runId}:${action}:${id}${attempt === 2 ? ":replan" : ""}`,
+    idempotencyKey: (id: string, attempt: 1 | 2) => sweepIdempotencyKey(options.runId, action, id, attempt),
   };
   const worker = async (): Promise<void> => {
     for (;;) {
@@ -138,16 +154,47 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
         // handleSession turns API errors into outcomes; this is a bug's last line of defence.
         outcome = { id: session.id, result: "failed", message: describeError(error) };
       }
-      tally.record(outcome);
-      safely(() => options.onSession?.(outcome));
-      progress();
+      if (waitsFor(outcome)) waiting.push(outcome.id);
+      else finish(outcome);
     }
   };
+  const finish = (outcome: SessionOutcome): void => {
+    tally.record(outcome);
+    safely(() => options.onSession?.(outcome));
+    progress();
+  };
+  const waiting: string[] = [];
+  const waitsFor = (outcome: SessionOutcome): boolean =>
+    options.waitForProcessing !== undefined && !dryRun && outcome.result === "skipped" && outcome.reason === "processing";
+  const recheck = async (id: string): Promise<Recheck> => {
+    const read = await readSession(handleContext, id, "re-reading while Stripe was checking it");
+    if ("outcome" in read) return read.outcome;
+    const { session } = read;
+    const decision = planSession(action, session);
+    if (decision.kind === "skip" && decision.reason === "processing" && filter.matches(session)) return "still_processing";
+    return handleCurrent(handleContext, session, 1);
+  };
 
+  // Bounded whatever the caller asks: each worker is a promise chain, and more never helps.
+  const workerCount = Math.max(1, Math.min(MAX_WORKERS, Math.floor(options.concurrency) || 1));
   try {
-    // Bounded whatever the caller asks: each worker is a promise chain, and more never helps.
-    const workers = Array.from({ length: Math.max(1, Math.min(MAX_WORKERS, Math.floor(options.concurrency) || 1)) }, worker);
+    const workers = Array.from({ length: workerCount }, worker);
     await Promise.all([lister, ...workers]);
+    if (waiting.length > 0 && options.waitForProcessing) {
+      phase = "waiting";
+      progress();
+      const still = await waitForChecks(waiting, {
+        settings: options.waitForProcessing,
+        now,
+        sleep: options.sleep ?? realSleep,
+        concurrency: workerCount,
+        recheck,
+        onOutcome: finish,
+        stopping: () => stoppedBecause !== undefined,
+        onRound: progress,
+      });
+      for (const id of still) finish({ id, result: "skipped", reason: "processing" });
+    }
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
   }

@@ -44,10 +44,6 @@ export function isRateLimited(error: unknown): boolean {
 }
 
 /**
- * The one retry predicate: worth trying again with the same idempotency key. Connection
- * failures, 409 (concurrent request), 429 and 5xx. Never 4xx validation or state errors.
- */
-/**
  * Nothing listens at the API base (an emulator stopped, a wrong port): retrying cannot help, so a
  * run fails at once naming the address instead of after half a minute of retries.
  */
@@ -56,6 +52,10 @@ export function isConnectionRefused(error: unknown): boolean {
   return cause?.code === "ECONNREFUSED" || /ECONNREFUSED/.test(cause?.message ?? "");
 }
 
+/**
+ * The one retry predicate: worth trying again with the same idempotency key. Connection
+ * failures, 409 (concurrent request), 429 and 5xx. Never 4xx validation or state errors.
+ */
 export function isTransient(error: unknown): boolean {
   if (isConnectionRefused(error)) return false;
   if (isRateLimited(error)) return true;
@@ -63,6 +63,16 @@ export function isTransient(error: unknown): boolean {
   if (error instanceof Stripe.errors.StripeAPIError && error.statusCode === undefined) return true;
   const { statusCode } = errorFacts(error);
   return statusCode === 409 || (statusCode !== undefined && statusCode >= 500);
+}
+
+/**
+ * Whether a failed write may still have happened: no answer at all (a reset, a timeout, a lost
+ * response) or a 5xx, which Stripe documents as indeterminate. Any other answer means it did not.
+ */
+export function mayHaveCommitted(error: unknown): boolean {
+  if (isConnectionRefused(error) || isRateLimited(error)) return false;
+  const { statusCode } = errorFacts(error);
+  return statusCode === undefined || statusCode >= 500 || statusCode === 409;
 }
 
 /**

@@ -70,7 +70,7 @@ describe("stripe-identity-sweep", () => {
     expect(result.stderr).toBe("");
     const summary = JSON.parse(result.stdout);
     expect(summary).toMatchObject({ matched: 190, redacted: 150, canceled: 0, skipped: 40, failed: 0, rateLimited: 0, failures: [], complete: true, skippedByReason: { canceled: 40 } });
-    expect(summary.requests).toBe(150 + 2 + 1); // writes + two verified pages + one canceled page
+    expect(summary.requests).toBe(1 + 2 + 150 * 2); // the clock, two pages (both statuses in one pass), a re-read and a write each
     expect(typeof summary.elapsedMs).toBe("number");
     expect(result.stdout.trim().split("\n")).toHaveLength(1);
     expect(await redactedCount()).toBe(150);

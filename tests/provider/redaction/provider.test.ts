@@ -54,8 +54,10 @@ async function providerFor(key: string, options: { failIds?: Set<string> } = {})
   return { provider, logs };
 }
 
+// Processing sessions are left out here (a run waits for them); see the processingTimeoutSeconds tests.
+const SETTLED = ["requires_input", "verified", "canceled"];
 const args = (extra: Record<string, unknown> = {}) => ({
-  filter: { createdBefore: "7d", clientReferenceIdPrefix: "shop-" },
+  filter: { createdBefore: "7d", clientReferenceIdPrefix: "shop-", status: SETTLED },
   action: "redact",
   requestsPerSecond: 1000,
   resourceName: "cleanup",
@@ -106,7 +108,7 @@ describe("BulkRedaction provider: check and diff", () => {
   it("diff: an update when args or triggers change, nothing otherwise, never a replace", async () => {
     const { provider } = await providerFor(emu.newKey());
     const olds = { ...args({ triggers: [1] }), matched: 5, lastRunAt: "2026-01-01T00:00:00.000Z" };
-    expect(await provider.diff!("id", olds, args({ triggers: [1], filter: { clientReferenceIdPrefix: "shop-", createdBefore: "7d" } }))).toMatchObject({ changes: false });
+    expect(await provider.diff!("id", olds, args({ triggers: [1], filter: { clientReferenceIdPrefix: "shop-", createdBefore: "7d", status: SETTLED } }))).toMatchObject({ changes: false });
     expect(await provider.diff!("id", olds, args({ triggers: [2] }))).toMatchObject({ changes: true, replaces: [] });
     expect(await provider.diff!("id", olds, args({ triggers: [1], dryRun: true }))).toMatchObject({ changes: true });
     expect(await provider.diff!("id", olds, { ...args({ triggers: [1] }), resourceName: "renamed" })).toMatchObject({ changes: false });
@@ -129,17 +131,15 @@ describe("BulkRedaction provider: runs", () => {
     const inputs = await checked(provider, args({ runOn: ["create", "destroy"] }));
     const created = await provider.create(inputs);
     expect(created.id).toMatch(/^bulkredaction-/);
-    expect(created.outs).toMatchObject({ matched: 120, redacted: 60, skipped: 60, failed: 0, lastRunPhase: "create", skippedByReason: { canceled: 30, processing: 30 } });
+    expect(created.outs).toMatchObject({ matched: 90, redacted: 60, skipped: 30, failed: 0, lastRunPhase: "create", skippedByReason: { canceled: 30 } });
     expect(Date.parse(created.outs.lastRunAt)).toBeGreaterThan(Date.now() - 60_000);
     expect(logs.some((l) => l.ephemeral && /listed .* matched/.test(l.message))).toBe(true);
-    expect(logs.at(-2)).toEqual({ ephemeral: false, message: expect.stringMatching(/^BulkRedaction cleanup \(create\): matched 120; redacted 60;/) });
-    // The 30 processing sessions still hold data: said as a warning, not only counted.
-    expect(logs.at(-1)).toEqual({ ephemeral: false, message: expect.stringMatching(/30 matching session\(s\) were processing .* could not be redacted; run again/) });
+    expect(logs.at(-1)).toEqual({ ephemeral: false, message: expect.stringMatching(/^BulkRedaction cleanup \(create\): matched 90; redacted 60;/) });
 
     const writes = await writeCount(emu);
     const updated = await provider.update!(created.id, created.outs, await checked(provider, args({ runOn: ["create", "destroy"], triggers: ["x"] })));
     expect(await writeCount(emu)).toBe(writes);
-    expect(updated.outs).toMatchObject({ matched: 120, redacted: 60, lastRunPhase: "create", triggers: ["x"] });
+    expect(updated.outs).toMatchObject({ matched: 90, redacted: 60, lastRunPhase: "create", triggers: ["x"] });
 
     await emu.control.seed({ apiKey: account.key, count: 7, status: "verified", created: { from: account.nowSeconds - 20 * 86_400, to: account.nowSeconds - 19 * 86_400 }, clientReferenceIdPrefix: "shop-late-" });
     await provider.delete!(created.id, updated.outs);
@@ -176,7 +176,7 @@ describe("BulkRedaction provider: runs", () => {
     expect(created.outs).toMatchObject({ matched: 0, redacted: 0, lastRunAt: null });
     expect((await emu.control.sessions(account.key)).some((s) => s.redaction !== null)).toBe(false);
     const updated = await provider.update!(created.id, created.outs, await checked(provider, args({ runOn: ["update"], triggers: ["v2"] })));
-    expect(updated.outs).toMatchObject({ matched: 40, redacted: 20, lastRunPhase: "update" });
+    expect(updated.outs).toMatchObject({ matched: 30, redacted: 20, lastRunPhase: "update" });
   });
 
   it("runOn everyUp: runs at create and at an update with the same args; never at destroy", async () => {
@@ -184,7 +184,7 @@ describe("BulkRedaction provider: runs", () => {
     const { provider } = await providerFor(account.key);
     const inputs = await checked(provider, args({ runOn: ["everyUp"] }));
     const created = await provider.create(inputs);
-    expect(created.outs).toMatchObject({ matched: 40, redacted: 20, lastRunPhase: "create" });
+    expect(created.outs).toMatchObject({ matched: 30, redacted: 20, lastRunPhase: "create" });
     await emu.control.seed({ apiKey: account.key, count: 3, status: "verified", created: { from: account.nowSeconds - 20 * 86_400, to: account.nowSeconds - 19 * 86_400 }, clientReferenceIdPrefix: "shop-next-" });
     const updated = await provider.update!(created.id, created.outs, inputs);
     expect(updated.outs).toMatchObject({ redacted: 3, lastRunPhase: "update" });
@@ -198,7 +198,7 @@ describe("BulkRedaction provider: runs", () => {
     const before = await emu.control.sessions(account.key);
     const { provider } = await providerFor(account.key);
     const created = await provider.create(await checked(provider, args({ dryRun: true })));
-    expect(created.outs).toMatchObject({ matched: 40, wouldAct: 20, redacted: 0 });
+    expect(created.outs).toMatchObject({ matched: 30, wouldAct: 20, redacted: 0 });
     expect(await emu.control.sessions(account.key)).toEqual(before);
   });
 

@@ -4,7 +4,7 @@
  * and cancel transitions with their 400s, idempotency replay, and scripted faults.
  */
 import Stripe from "stripe";
-import type { ListPage, PageRequest, SessionRecord, SweepApi } from "../../../provider/redaction/api";
+import type { ActResult, ListPage, PageRequest, SessionRecord, SweepApi } from "../../../provider/redaction/api";
 import type { BulkAction } from "../../../provider/redaction/plan";
 
 export type Fault = "rate_limit" | "server_error" | "reset" | "lost_response" | "conflict";
@@ -15,6 +15,10 @@ export interface FakeOptions {
   cursorInFilter?: boolean;
   /** Called after each act commits (e.g. to move other sessions). */
   afterAct?: (id: string) => void;
+  /** Called after each list page is made (users and Stripe acting while the run goes on). */
+  afterList?: (page: ListPage, api: FakeApi) => void;
+  /** The server's clock, sent as each page's `Date` (none when unset). */
+  serverTimeMs?: () => number;
 }
 
 export function session(id: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
@@ -98,7 +102,10 @@ export class FakeApi implements SweepApi {
       if (inFilter(this.sessions[i])) found.push({ ...this.sessions[i] });
     }
     const has_more = found.length > request.limit;
-    return { data: found.slice(0, request.limit), has_more };
+    const page: ListPage = { data: found.slice(0, request.limit), has_more };
+    if (this.options.serverTimeMs) page.serverTimeMs = this.options.serverTimeMs();
+    this.options.afterList?.(page, this);
+    return page;
   }
 
   async retrieve(id: string): Promise<SessionRecord> {
@@ -109,22 +116,29 @@ export class FakeApi implements SweepApi {
     return { ...found };
   }
 
-  async act(action: BulkAction, id: string, key: string): Promise<SessionRecord> {
+  async act(action: BulkAction, id: string, key: string): Promise<ActResult> {
     this.calls.push({ kind: "act", id, key });
     const fault = this.inject("act", id, `act:${key}`);
     const replay = this.stored.get(key);
-    if (replay) return { ...replay };
+    // Replayed to this client only counts as another's work on its first attempt with the key.
+    if (replay) return { session: { ...replay }, replayed: this.attempts.get(`act:${key}`) === 1 };
     const found = this.byId(id);
     if (!found) throw apiError(404, "resource_missing", `No such verification session: '${id}'`);
     if (fault === "conflict") throw apiError(400, "session_invalid_state", "status moved");
+    // As in Stripe: redacting a session whose redaction is done or under way answers 200, unchanged.
+    if (action === "redact" && found.redaction) return this.answer(key, found, fault);
     const allowed = action === "redact" ? ["requires_input", "verified"].includes(found.status) : found.status === "requires_input";
     if (!allowed || found.redaction) throw apiError(400, "session_invalid_state", `cannot ${action} a ${found.status} session`);
     if (action === "cancel" || found.status === "requires_input") found.status = "canceled";
     if (action === "redact") found.redaction = { status: "processing" };
-    this.stored.set(key, { ...found });
     this.options.afterAct?.(id);
+    return this.answer(key, found, fault);
+  }
+
+  private answer(key: string, found: SessionRecord, fault: Fault | undefined): ActResult {
+    this.stored.set(key, { ...found });
     if (fault === "lost_response") throw connectionError();
-    return { ...found };
+    return { session: { ...found }, replayed: false };
   }
 
   counters() {

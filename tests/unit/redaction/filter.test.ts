@@ -88,22 +88,39 @@ describe("RedactionFilter schema", () => {
 describe("compileFilter: list queries", () => {
   it("sends status, created, client_reference_id and related_customer to the API", () => {
     const compiled = compile({ status: ["verified"], createdAfter: "2026-01-01", createdBefore: "7d", clientReferenceId: "o-1", relatedCustomer: "cus_A" });
-    expect(compiled.listQueries).toEqual([
+    expect(compiled.listQuery).toEqual(
       { status: "verified", created: { gte: sec(Date.UTC(2026, 0, 1)), lt: sec(NOW) - 7 * DAY }, client_reference_id: "o-1", related_customer: "cus_A" },
-    ]);
+    );
   });
-  it("asks one query per status, canceled first and requires_input last, once each", () => {
+  it("lists several statuses in one status-less query (issue 10 item 2: a session that changes status is listed once)", () => {
     const compiled = compile({ status: ["requires_input", "verified", "canceled", "requires_input"], createdBefore: "1d" });
-    expect(compiled.listQueries.map((q) => q.status)).toEqual(["canceled", "verified", "requires_input"]);
+    expect(compiled.listQuery).toEqual({ created: { lt: sec(NOW) - DAY } });
+    expect(compiled.matches(facts({ status: "processing", created: sec(NOW) - 2 * DAY }))).toBe(false);
+    expect(compiled.matches(facts({ status: "verified", created: sec(NOW) - 2 * DAY }))).toBe(true);
+  });
+  it("is leavable (re-read before writes) exactly when status, type or metadata are in the filter", () => {
+    expect(compile({ createdBefore: "1d", clientReferenceIdPrefix: "a", excludeIds: ["vs_1"], relatedCustomer: "cus_1" }).leavable).toBe(false);
+    expect(compile({ createdBefore: "1d", status: ["verified"] }).leavable).toBe(true);
+    expect(compile({ createdBefore: "1d", type: "document" }).leavable).toBe(true);
+    expect(compile({ createdBefore: "1d", metadata: { batch: "a" } }).leavable).toBe(true);
+  });
+  it("leaves out sessions created after the run started (createdAtMost), in the query and the predicate", () => {
+    const start = sec(NOW);
+    const compiled = compileFilter(parseFilter({ clientReferenceIdPrefix: "a" }), NOW, { createdAtMost: start });
+    expect(compiled.listQuery).toEqual({ created: { lt: start + 1 } });
+    expect(compiled.matches(facts({ client_reference_id: "a1", created: start }))).toBe(true);
+    expect(compiled.matches(facts({ client_reference_id: "a1", created: start + 1 }))).toBe(false);
+    const bounded = compileFilter(parseFilter({ createdBefore: "1d" }), NOW, { createdAtMost: start });
+    expect(bounded.listQuery).toEqual({ created: { lt: start - DAY } });
   });
   it("lists without status when none is asked, and keeps prefix, type, metadata and exclusions out of the params", () => {
     const compiled = compile({ clientReferenceIdPrefix: "order-", type: "document", metadata: { app: "shop" }, excludeIds: ["vs_9"] });
-    expect(compiled.listQueries).toEqual([{}]);
+    expect(compiled.listQuery).toEqual({});
   });
   it("rounds sub-second bounds up to whole seconds without changing what matches", () => {
     const compiled = compile({ createdAfter: "2026-01-01T00:00:00.500Z", createdBefore: "2026-01-02T00:00:00.001Z" });
     const t = sec(Date.UTC(2026, 0, 1));
-    expect(compiled.listQueries[0].created).toEqual({ gte: t + 1, lt: sec(Date.UTC(2026, 0, 2)) + 1 });
+    expect(compiled.listQuery.created).toEqual({ gte: t + 1, lt: sec(Date.UTC(2026, 0, 2)) + 1 });
     expect(compiled.matches(facts({ created: t }))).toBe(false);
     expect(compiled.matches(facts({ created: t + 1 }))).toBe(true);
     expect(compiled.matches(facts({ created: sec(Date.UTC(2026, 0, 2)) }))).toBe(true);
@@ -255,9 +272,7 @@ describe("compileFilter: property", () => {
           return;
         }
         const selected: string[] = [];
-        for (const query of compiled.listQueries) {
-          for (const s of apiList(all, query)) if (compiled.matches(s)) selected.push(s.id);
-        }
+        for (const s of apiList(all, compiled.listQuery)) if (compiled.matches(s)) selected.push(s.id);
         expect(new Set(selected).size).toBe(selected.length);
         expect(selected.sort()).toEqual(all.filter((s) => naive(filter, s, NOW)).map((s) => s.id).sort());
       }),

@@ -10,6 +10,7 @@ function report(overrides: Partial<SweepReport> = {}): SweepReport {
     wouldAct: 0,
     skipped: 4,
     failed: 0,
+    unknown: 0,
     requests: 8,
     rateLimited: 0,
     elapsedMs: 1500,
@@ -17,6 +18,7 @@ function report(overrides: Partial<SweepReport> = {}): SweepReport {
     dryRun: false,
     skippedByReason: { canceled: 1, processing: 3 },
     failures: [],
+    unknownOutcomes: [],
     complete: true,
     ...overrides,
   };
