@@ -92,15 +92,38 @@ const QS_OPTIONS: qs.IParseOptions & { decoder?: never } = {
   strictDepth: true,
   parameterLimit: 1000,
   throwOnLimitExceeded: true,
-  arrayLimit: 100,
+  // Brackets make objects, never arrays: `metadata[2024]=v` and `metadata[0]=v` are ordinary keys,
+  // as in Stripe. Array params are rebuilt from their indices below (arraysFromIndices).
+  parseArrays: false,
+  // A repeated key keeps its last value, as Stripe's parser does (`type=document&type=id_number`).
+  duplicates: "last",
   plainObjects: true,
 };
+
+const INDEX = /^\d+$/;
+
+/**
+ * Turns `{ "0": a, "1": b }` (what `expand[0]=a&expand[1]=b` parses to) into `[a, b]`, in index
+ * order, everywhere but inside `metadata`, whose keys are data. `x[]=a&x[]=b` comes out as
+ * `{ "0": [a, b] }` and is flattened the same way.
+ */
+function arraysFromIndices(value: unknown, key?: string): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (key === "metadata") return value;
+  if (entries.length > 0 && entries.every(([k]) => INDEX.test(k))) {
+    return entries
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .flatMap(([, v]) => (Array.isArray(v) ? v : [arraysFromIndices(v)]));
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, arraysFromIndices(v, k)]));
+}
 
 /** Parses a form body or query string with nested brackets; junk becomes a 400, never a throw. */
 export function parseForm(text: string): Record<string, unknown> {
   if (text === "") return {};
   try {
-    return qs.parse(text, QS_OPTIONS) as Record<string, unknown>;
+    return arraysFromIndices(qs.parse(text, QS_OPTIONS)) as Record<string, unknown>;
   } catch (error) {
     throw invalidRequest(`Invalid request parameters: ${(error as Error).message}.`, { code: "parameter_invalid_form" });
   }

@@ -115,3 +115,34 @@ test("random form bodies and queries never get a 5xx", async () => {
     { numRuns: 150 },
   );
 });
+
+describe("form parsing as Stripe's (issue 11, fidelity)", () => {
+  it("numeric metadata keys are ordinary keys, through the SDK", async () => {
+    const created = await stripe.identity.verificationSessions.create({ type: "document", metadata: { "2024": "year", "0": "zero", a: "b" } });
+    expect(created.metadata).toEqual({ "0": "zero", "2024": "year", a: "b" });
+    const updated = await stripe.identity.verificationSessions.update(created.id, { metadata: { "7": "seven" } });
+    expect(updated.metadata).toEqual({ "0": "zero", "2024": "year", a: "b", "7": "seven" });
+  });
+
+  it("a repeated key keeps its last value", async () => {
+    const res = await fetch(`${emu.url}${SESSIONS}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/x-www-form-urlencoded" },
+      body: "type=document&type=id_number",
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { type: string }).type).toBe("id_number");
+  });
+
+  it("arrays still come from indexed and bracket-only forms, in index order", async () => {
+    const body = "type=document&options[document][allowed_types][1]=id_card&options[document][allowed_types][0]=passport&expand[]=last_verification_report";
+    const res = await fetch(`${emu.url}${SESSIONS}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/x-www-form-urlencoded" },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const session = (await res.json()) as { options: { document: { allowed_types: string[] } } };
+    expect(session.options.document.allowed_types).toEqual(["passport", "id_card"]);
+  });
+});
