@@ -1,17 +1,18 @@
 import { IncomingMessage, ServerResponse } from "node:http";
 import { apiKeyOf } from "./auth";
 import { handleControl } from "./control";
-import { apiError, idempotencyMismatch, invalidRequest, notFoundRoute, rateLimited, RestError } from "./errors";
+import { apiError, idempotencyKeyInUse, idempotencyMismatch, invalidRequest, lockTimeout, notFoundRoute, rateLimited, RestError } from "./errors";
 import { readBody, send, sleep } from "./http";
 import { fingerprint } from "./idempotency";
 import { parseForm } from "./params";
-import { newBucket, take } from "./rate-limit";
+import { admitRequest, type RateLimitedReason } from "./rate-limit";
 import { matchRoute, RouteMatch } from "./routes";
 import { Account, EmulatorState } from "./state";
 
 /**
- * The request pipeline for /v1: count -> auth -> rate limit -> faults -> latency -> idempotency
- * -> route -> one error handler. `/_emulator/*` goes to the control API, which is never rate
+ * The request pipeline for /v1: count -> auth -> rate limits (global, endpoint, concurrency) ->
+ * faults -> write lock -> idempotency key in flight -> latency -> idempotency replay -> route ->
+ * one error handler. `/_emulator/*` goes to the control API, which is never rate
  * limited, faulted or delayed.
  */
 export type Logger = (line: string) => void;
@@ -61,12 +62,21 @@ async function handleApi(
   const match = path.startsWith("/v1/") ? matchRoute(method, path) : undefined;
   if (path.startsWith("/v1/")) state.count(match ? match.route.template : `${method} (unknown route)`);
   let fault: Fault = null;
+  // What this request holds while in flight (released in `finally`): a concurrency slot, the
+  // object's write lock, its idempotency key.
+  const held: Array<() => void> = [];
   try {
     const body = method === "POST" ? await readBody(req) : drain(req);
     const account = state.account(apiKeyOf(req.headers.authorization));
-    if (state.config.rateLimit && !admit(state, account)) {
-      state.stats.rateLimited++;
-      throw rateLimited();
+    const endpoint = match ? match.route.template : `${method} (unknown route)`;
+    if (state.config.rateLimit) {
+      const reason = admit(state, account, endpoint);
+      if (reason) {
+        state.stats.rateLimited++;
+        throw rateLimited(reason);
+      }
+      account.limiter.inFlight++;
+      held.push(() => account.limiter.inFlight--);
     }
     fault = rollFault(state);
     if (fault === "error") throw apiError();
@@ -74,11 +84,24 @@ async function handleApi(
       req.socket.destroy();
       return "reset";
     }
+    if (method === "POST" && match !== undefined && match.id !== "") {
+      // Two writes to one object at once: the second waits for the lock and gives up, as Stripe's.
+      if (account.writeLocks.has(match.id)) throw lockTimeout(match.id);
+      account.writeLocks.add(match.id);
+      const id = match.id;
+      held.push(() => account.writeLocks.delete(id));
+    }
+    const key = idempotencyKeyOf(req, method);
+    if (key !== undefined) {
+      if (account.keysInFlight.has(key)) throw idempotencyKeyInUse(key);
+      account.keysInFlight.add(key);
+      held.push(() => account.keysInFlight.delete(key));
+    }
     const { latencyMs, jitterMs } = state.config;
     const delay = latencyMs + (jitterMs > 0 ? state.random.jitter() * jitterMs : 0);
     if (delay > 0) await sleep(delay);
     if (!match) throw notFoundRoute(method, path);
-    const outcome = runIdempotent(state, req, account, match, method, path, method === "POST" ? body : query);
+    const outcome = runIdempotent(state, req, key, account, match, method, path, method === "POST" ? body : query);
     if (fault === "lost") {
       req.socket.destroy();
       return "lost";
@@ -87,9 +110,18 @@ async function handleApi(
     return outcome.status;
   } catch (error) {
     if (!(error instanceof RestError)) throw error;
-    send(res, error.status, error.toJson(), serverDate(state));
+    send(res, error.status, error.toJson(), { ...serverDate(state), ...error.headers });
     return error.status;
+  } finally {
+    for (const release of held) release();
   }
+}
+
+function idempotencyKeyOf(req: IncomingMessage, method: string): string | undefined {
+  const header = req.headers["idempotency-key"];
+  if (method !== "POST" || typeof header !== "string" || header === "") return undefined;
+  if (header.length > 255) throw invalidRequest("The Idempotency-Key header can be at most 255 characters long.");
+  return header;
 }
 
 /**
@@ -106,12 +138,11 @@ function drain(req: IncomingMessage): string {
   return "";
 }
 
-function admit(state: EmulatorState, account: Account): boolean {
+function admit(state: EmulatorState, account: Account, endpoint: string): RateLimitedReason | undefined {
   const limits = state.config.rateLimit;
-  if (!limits) return true;
-  const now = state.clock();
-  if (!account.bucket) account.bucket = newBucket(account.livemode ? limits.live : limits.test, now);
-  return take(account.bucket, now);
+  if (!limits) return undefined;
+  const rate = account.livemode ? limits.live : limits.test;
+  return admitRequest(account.limiter, { rate, perEndpoint: limits.perEndpoint, concurrency: limits.concurrency }, endpoint, state.clock());
 }
 
 /** One die per request, so the three rates add up as exclusive outcomes. */
@@ -128,22 +159,17 @@ function rollFault(state: EmulatorState): Fault {
 }
 
 function runIdempotent(
-  state: EmulatorState, req: IncomingMessage, account: Account, match: RouteMatch, method: string, path: string, text: string,
+  state: EmulatorState, req: IncomingMessage, key: string | undefined, account: Account, match: RouteMatch, method: string, path: string, text: string,
 ): Outcome & { replayed: boolean } {
-  const header = req.headers["idempotency-key"];
-  const key = method === "POST" && typeof header === "string" && header !== "" ? header : undefined;
   if (key === undefined) return { ...run(state, account, match, req, text), replayed: false };
-  if (key.length > 255) {
-    throw invalidRequest("The Idempotency-Key header can be at most 255 characters long.");
-  }
   const print = fingerprint(method, path, text);
-  const stored = account.idempotency.get(key);
+  const stored = account.idempotency.get(key, state.clock());
   if (stored) {
     if (stored.fingerprint !== print) throw idempotencyMismatch(key);
     return { status: stored.status, body: stored.body, storable: true, replayed: true };
   }
   const outcome = run(state, account, match, req, text);
-  if (outcome.storable) account.idempotency.save(key, { fingerprint: print, status: outcome.status, body: outcome.body });
+  if (outcome.storable) account.idempotency.save(key, { fingerprint: print, status: outcome.status, body: outcome.body }, state.clock());
   return { ...outcome, replayed: false };
 }
 

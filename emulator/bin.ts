@@ -30,7 +30,9 @@ async function main(): Promise<void> {
     .description("A local, stateful Stripe Identity API (VerificationSessions and VerificationReports).")
     .option("--port <port>", "port to listen on (0 = any free port)", integer("--port", 0, 65535), 12111)
     .option("--host <host>", "interface to bind", "127.0.0.1")
-    .option("--rate-limit <rps>", "per-account limit: N or TEST,LIVE requests/s (default off)", rateLimit)
+    .option("--rate-limit <rps>", "per-account limit: N or TEST,LIVE requests/s (default off; Stripe's: 25,100)", rateLimit)
+    .option("--per-endpoint-limit <rps>", "with --rate-limit: requests/s per account and endpoint (Stripe's default: 25)", integer("--per-endpoint-limit", 1, 1_000_000))
+    .option("--concurrency-limit <n>", "with --rate-limit: requests in flight per account", integer("--concurrency-limit", 1, 100_000))
     .option("--latency <ms>", "added latency per /v1 request in ms", integer("--latency", 0, 600_000), 0)
     .option("--jitter <ms>", "random extra latency up to ms", integer("--jitter", 0, 600_000), 0)
     .option("--redaction-delay <ms>", "ms before redaction.status goes processing -> redacted", integer("--redaction-delay", 0, 600_000), 0)
@@ -46,19 +48,34 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const opts = program.opts<{
-    port: number; host: string; rateLimit?: { test: number; live: number };
+    port: number; host: string; rateLimit?: { test: number; live: number }; perEndpointLimit?: number; concurrencyLimit?: number;
     latency: number; jitter: number; redactionDelay: number; quiet?: boolean;
   }>();
+  if (!opts.rateLimit && (opts.perEndpointLimit !== undefined || opts.concurrencyLimit !== undefined)) {
+    process.stderr.write("stripe-identity-emulator: --per-endpoint-limit and --concurrency-limit need --rate-limit (the global limit) too\n");
+    process.exit(2);
+  }
+  const rateLimitConfig = opts.rateLimit
+    ? {
+        ...opts.rateLimit,
+        ...(opts.perEndpointLimit !== undefined ? { perEndpoint: opts.perEndpointLimit } : {}),
+        ...(opts.concurrencyLimit !== undefined ? { concurrency: opts.concurrencyLimit } : {}),
+      }
+    : null;
   const emulator = await startEmulator({
     port: opts.port,
     host: opts.host,
-    rateLimit: opts.rateLimit ?? null,
+    rateLimit: rateLimitConfig,
     latencyMs: opts.latency,
     jitterMs: opts.jitter,
     redactionDelayMs: opts.redactionDelay,
     log: opts.quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   });
-  const limit = opts.rateLimit ? `rate limit ${opts.rateLimit.test}/s test, ${opts.rateLimit.live}/s live` : "no rate limit";
+  const limit = rateLimitConfig
+    ? `rate limit ${rateLimitConfig.test}/s test, ${rateLimitConfig.live}/s live` +
+      (rateLimitConfig.perEndpoint !== undefined ? `, ${rateLimitConfig.perEndpoint}/s per endpoint` : "") +
+      (rateLimitConfig.concurrency !== undefined ? `, ${rateLimitConfig.concurrency} in flight` : "")
+    : "no rate limit";
   process.stdout.write(`stripe-identity-emulator listening on ${emulator.url} (${limit}, latency ${opts.latency} ms)\n`);
   let closing = false;
   const shutdown = (signal: string): void => {

@@ -5,7 +5,17 @@ const Rate = z.number().positive().max(1_000_000);
 const Probability = z.number().min(0).max(1);
 const Millis = z.number().int().min(0).max(600_000);
 
-export const RateLimitConfig = z.strictObject({ test: Rate, live: Rate });
+/**
+ * Stripe's limiter model (docs: rate limits): `test`/`live` requests per second per account (the
+ * global limit), `perEndpoint` requests per second per account and endpoint (each named operation;
+ * Stripe's default is 25), `concurrency` requests in flight per account.
+ */
+export const RateLimitConfig = z.strictObject({
+  test: Rate,
+  live: Rate,
+  perEndpoint: Rate.optional(),
+  concurrency: z.number().int().min(1).max(100_000).optional(),
+});
 export type RateLimitConfig = z.infer<typeof RateLimitConfig>;
 
 export const FaultConfig = z.strictObject({ errorRate: Probability, resetRate: Probability, lostResponseRate: Probability });

@@ -12,7 +12,7 @@ export interface EmulatorStats {
 export interface EmulatorConfigPatch {
   latencyMs?: number;
   jitterMs?: number;
-  rateLimit?: { test: number; live: number } | null;
+  rateLimit?: { test: number; live: number; perEndpoint?: number; concurrency?: number } | null;
   faults?: { errorRate?: number; resetRate?: number; lostResponseRate?: number };
   redactionDelayMs?: number;
   seed?: number | null;

@@ -14,12 +14,15 @@ export interface ErrorBody {
 export class RestError extends Error {
   readonly status: number;
   readonly body: ErrorBody;
+  /** Extra response headers (`Stripe-Rate-Limited-Reason`). */
+  readonly headers: Record<string, string>;
 
-  constructor(status: number, body: ErrorBody) {
+  constructor(status: number, body: ErrorBody, headers: Record<string, string> = {}) {
     super(body.message);
     this.name = "RestError";
     this.status = status;
     this.body = body;
+    this.headers = headers;
   }
 
   /** The JSON text sent on the wire; fields left undefined are dropped by JSON.stringify. */
@@ -60,11 +63,33 @@ export function unauthorized(message: string): RestError {
   return new RestError(401, { type: "invalid_request_error", message });
 }
 
-export function rateLimited(): RestError {
+export function rateLimited(reason: string): RestError {
+  return new RestError(
+    429,
+    {
+      type: "invalid_request_error",
+      code: "rate_limit",
+      message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+    },
+    { "Stripe-Rate-Limited-Reason": reason },
+  );
+}
+
+/** A second write to an object while one is under way: Stripe's lock timeout, with no reason header. */
+export function lockTimeout(id: string): RestError {
   return new RestError(429, {
     type: "invalid_request_error",
-    code: "rate_limit",
-    message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+    code: "lock_timeout",
+    message: `This object cannot be accessed right now because another API request or Stripe process is currently accessing it. If you see this error intermittently, retry the request. (object: ${id})`,
+  });
+}
+
+/** A request whose Idempotency-Key is still being processed by an earlier request. */
+export function idempotencyKeyInUse(key: string): RestError {
+  return new RestError(409, {
+    type: "invalid_request_error",
+    code: "idempotency_key_in_use",
+    message: `There is currently another in-progress request using this Idempotent Key (probably because you sent the same request twice). Try again later: ${key.slice(0, 255)}`,
   });
 }
 

@@ -1,7 +1,10 @@
 /**
  * Completed responses by `Idempotency-Key`, per account. A replay needs the same method, path and
  * body (the fingerprint); a different request under the same key is an `idempotency_error`.
- * Stripe prunes keys after 24 h; the emulator keeps the newest MAX_KEYS per account instead.
+ *
+ * As in Stripe, a key expires 24 hours after its first use. Memory is bounded too: per account at
+ * most MAX_KEYS keys and MAX_BYTES of stored responses (oldest dropped first); with MAX_ACCOUNTS
+ * accounts (state.ts) that bounds the whole store.
  */
 export interface StoredResponse {
   fingerprint: string;
@@ -9,21 +12,56 @@ export interface StoredResponse {
   body: string;
 }
 
-const MAX_KEYS = 200_000;
+export const KEY_TTL_MS = 24 * 60 * 60 * 1000;
+export const MAX_KEYS = 100_000;
+export const MAX_BYTES = 16 * 1024 * 1024;
+
+interface Entry {
+  response: StoredResponse;
+  savedAt: number;
+  bytes: number;
+}
 
 export class IdempotencyStore {
-  private entries = new Map<string, StoredResponse>();
+  /** In the order saved, so the oldest (first to expire) come first. */
+  private entries = new Map<string, Entry>();
+  private bytes = 0;
 
-  get(key: string): StoredResponse | undefined {
-    return this.entries.get(key);
+  get size(): number {
+    return this.entries.size;
   }
 
-  save(key: string, response: StoredResponse): void {
-    if (this.entries.size >= MAX_KEYS) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+  get storedBytes(): number {
+    return this.bytes;
+  }
+
+  get(key: string, nowMs: number): StoredResponse | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (nowMs - entry.savedAt >= KEY_TTL_MS) {
+      this.remove(key, entry);
+      return undefined;
     }
-    this.entries.set(key, response);
+    return entry.response;
+  }
+
+  save(key: string, response: StoredResponse, nowMs: number): void {
+    const old = this.entries.get(key);
+    if (old) this.remove(key, old);
+    // Strings are UTF-16 in memory: two bytes a character.
+    const bytes = 2 * (key.length + response.fingerprint.length + response.body.length) + 64;
+    this.entries.set(key, { response, savedAt: nowMs, bytes });
+    this.bytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      const expired = nowMs - entry.savedAt >= KEY_TTL_MS;
+      if (!expired && this.entries.size <= MAX_KEYS && this.bytes <= MAX_BYTES) break;
+      this.remove(oldest, entry);
+    }
+  }
+
+  private remove(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.bytes -= entry.bytes;
   }
 }
 

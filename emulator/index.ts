@@ -2,7 +2,7 @@ import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { Duplex } from "node:stream";
 import { createHandler } from "./app";
-import { ConfigPatch, EmulatorConfig, mergeConfig, NO_FAULTS } from "./config";
+import { ConfigPatch, EmulatorConfig, mergeConfig, NO_FAULTS, type RateLimitConfig } from "./config";
 import { EmulatorState } from "./state";
 
 /**
@@ -15,7 +15,7 @@ export interface EmulatorOptions {
   /** 0 = any free port. */
   port?: number;
   /** Requests per second per account, by key mode; null/undefined = off. */
-  rateLimit?: { test: number; live: number } | null;
+  rateLimit?: RateLimitConfig | null;
   latencyMs?: number;
   jitterMs?: number;
   /** How long `redaction.status` stays "processing" before "redacted" (default 0: at once). */

@@ -37,7 +37,11 @@ export function createReport(
 function newReportId(state: EmulatorState): string {
   for (;;) {
     const id = `vr_${alnum(state.random.ids, 24)}`;
-    if (![...state.accounts.values()].some((account) => account.reports.get(id) !== undefined)) return id;
+    // One index for every account: the cost of an id does not grow with the number of accounts.
+    if (!state.reportIds.has(id)) {
+      state.reportIds.add(id);
+      return id;
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { keyMode } from "../provider/stripe/keys";
 import { EmulatorConfig } from "./config";
 import { IdempotencyStore } from "./idempotency";
 import { randomStreams, RandomStreams } from "./random";
-import { Bucket } from "./rate-limit";
+import type { LimiterState } from "./rate-limit";
 import { OrderedTable } from "./store";
 import { ReportRecord, SessionRecord } from "./types";
 
@@ -13,7 +13,12 @@ export class Account {
   readonly idempotency = new IdempotencyStore();
   /** Reports of each session (oldest first), for redaction. */
   readonly reportsBySession = new Map<string, string[]>();
-  bucket: Bucket | null = null;
+  /** Rate limiting: the global bucket, one per endpoint, requests in flight. */
+  limiter: LimiterState = { bucket: null, endpointBuckets: new Map(), inFlight: 0 };
+  /** Ids of objects with a write in flight (a second write at once is a lock_timeout). */
+  readonly writeLocks = new Set<string>();
+  /** Idempotency keys of requests in flight (a second request with one is a 409). */
+  readonly keysInFlight = new Set<string>();
 
   constructor(
     readonly key: string,
@@ -31,8 +36,17 @@ export interface Stats {
  * Everything an emulator instance remembers. No module-level state: two instances in one
  * process are independent, and `reset()` returns one to its start-up defaults.
  */
+/**
+ * At most this many accounts are remembered. Past it, the least recently used account that holds
+ * no sessions (a key used only for junk requests) is forgotten, with its idempotency records.
+ */
+export const MAX_ACCOUNTS = 10_000;
+
 export class EmulatorState {
+  /** In least-recently-used order (a use moves an account to the end). */
   accounts = new Map<string, Account>();
+  /** Every report id in use, so a new id costs the same however many accounts there are. */
+  reportIds = new Set<string>();
   /** Session id -> owning account, for the control API's transition (which has no key). */
   sessionOwners = new Map<string, Account>();
   stats: Stats = { requests: {}, rateLimited: 0, faults: 0 };
@@ -50,6 +64,7 @@ export class EmulatorState {
 
   reset(): void {
     this.accounts = new Map();
+    this.reportIds = new Set();
     this.sessionOwners = new Map();
     this.stats = { requests: {}, rateLimited: 0, faults: 0 };
     this.setConfig(this.defaults);
@@ -60,17 +75,30 @@ export class EmulatorState {
     const rateChanged = JSON.stringify(config.rateLimit) !== JSON.stringify(this.config.rateLimit);
     this.config = config;
     if (reseed) this.random = randomStreams(config.seed ?? undefined);
-    if (rateChanged) for (const account of this.accounts.values()) account.bucket = null;
+    if (rateChanged) for (const account of this.accounts.values()) account.limiter = { bucket: null, endpointBuckets: new Map(), inFlight: account.limiter.inFlight };
   }
 
   /** The account of a well-formed key (created on first use). */
   account(key: string): Account {
     let account = this.accounts.get(key);
-    if (!account) {
+    if (account) {
+      this.accounts.delete(key);
+    } else {
       account = new Account(key, keyMode(key) === "live");
-      this.accounts.set(key, account);
+      if (this.accounts.size >= MAX_ACCOUNTS) this.evictOneAccount();
     }
+    this.accounts.set(key, account);
     return account;
+  }
+
+  /** Forgets the least recently used account without sessions (none: keep them all). */
+  private evictOneAccount(): void {
+    for (const [key, account] of this.accounts) {
+      if (account.sessions.size === 0 && account.limiter.inFlight === 0 && account.keysInFlight.size === 0) {
+        this.accounts.delete(key);
+        return;
+      }
+    }
   }
 
   nextSeq(): number {

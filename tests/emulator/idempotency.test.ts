@@ -1,5 +1,7 @@
 import Stripe from "stripe";
 import { startTestEmulator, TestEmulator } from "../helpers/emulator";
+import { IdempotencyStore, KEY_TTL_MS, MAX_BYTES } from "../../emulator/idempotency";
+import { EmulatorState, MAX_ACCOUNTS } from "../../emulator/state";
 
 /** Idempotency-Key: replay of completed responses, mismatches, scope, and lost responses. */
 let emu: TestEmulator;
@@ -86,4 +88,34 @@ test("a lost response, retried by the SDK with its idempotency key, creates no d
   expect(sessions.map((s) => s.id)).toEqual([created.id]);
   expect(created.lastResponse.headers["idempotent-replayed"]).toBe("true");
   expect((await emu.control.stats()).requests[route] - (before.requests[route] ?? 0)).toBe(2);
+});
+
+describe("the idempotency store's bounds (issue 11)", () => {
+  const response = (body: string) => ({ fingerprint: "POST /v1/x\n", status: 200, body });
+
+  test("a key expires 24 hours after it was saved, as Stripe's do", () => {
+    const store = new IdempotencyStore();
+    store.save("k", response("{}"), 0);
+    expect(store.get("k", KEY_TTL_MS - 1)).toBeDefined();
+    expect(store.get("k", KEY_TTL_MS)).toBeUndefined();
+    expect(store.size).toBe(0);
+  });
+
+  test("stored bytes stay under the bound: the oldest responses go first", () => {
+    const store = new IdempotencyStore();
+    const big = "x".repeat(100_000);
+    for (let i = 0; i < 200; i++) store.save(`k${i}`, response(big), i);
+    expect(store.storedBytes).toBeLessThanOrEqual(MAX_BYTES);
+    expect(store.get("k0", 300)).toBeUndefined();
+    expect(store.get("k199", 300)).toBeDefined();
+  });
+
+  test("accounts are bounded: junk keys are forgotten, accounts with sessions are kept", () => {
+    const state = new EmulatorState({ latencyMs: 0, jitterMs: 0, rateLimit: null, faults: { errorRate: 0, resetRate: 0, lostResponseRate: 0 }, redactionDelayMs: 0, seed: 1 });
+    const kept = state.account("sk_test_kept");
+    kept.sessions.putMany([{ id: "vs_1", seq: 1, created: 1 } as never]);
+    for (let i = 0; i < MAX_ACCOUNTS + 50; i++) state.account(`sk_test_junk${i}`);
+    expect(state.accounts.size).toBeLessThanOrEqual(MAX_ACCOUNTS);
+    expect(state.accounts.get("sk_test_kept")).toBe(kept);
+  });
 });

@@ -81,3 +81,75 @@ describe("over HTTP", () => {
     await emu.control.config({ rateLimit: { test: 5, live: 20 } });
   });
 });
+
+describe("Stripe's limiter model (issue 11): per endpoint, concurrency, locks, keys in flight", () => {
+  let emu: TestEmulator;
+  beforeAll(async () => {
+    emu = await startTestEmulator({ rateLimit: { test: 1000, live: 1000, perEndpoint: 5 } });
+  });
+  afterAll(() => emu.close());
+
+  async function call(key: string, method: string, path: string, headers: Record<string, string> = {}) {
+    const res = await fetch(`${emu.url}${path}`, { method, headers: { Authorization: `Bearer ${key}`, ...headers } });
+    const body = (await res.json()) as { error?: { type: string; code?: string } };
+    return { status: res.status, reason: res.headers.get("stripe-rate-limited-reason"), requestId: res.headers.get("request-id"), error: body.error };
+  }
+
+  test("each endpoint has its own budget; requests for different ids share their endpoint's; a 429 names the reason", async () => {
+    const key = emu.newKey();
+    const ids = (await emu.control.seed({ apiKey: key, count: 10 })).ids;
+    const started = Date.now();
+    const retrieves = await Promise.all(ids.map((id) => call(key, "GET", `/v1/identity/verification_sessions/${id}`)));
+    const admitted = retrieves.filter((r) => r.status === 200).length;
+    expect(admitted).toBeGreaterThanOrEqual(5);
+    expect(admitted).toBeLessThanOrEqual(5 + Math.floor((5 * (Date.now() - started)) / 1000));
+    for (const r of retrieves.filter((r) => r.status === 429)) {
+      expect(r).toMatchObject({ reason: "endpoint-rate", error: { type: "invalid_request_error", code: "rate_limit" } });
+      expect(r.requestId).toMatch(/^req_/);
+    }
+    // The list endpoint's budget is untouched.
+    expect((await call(key, "GET", "/v1/identity/verification_sessions?limit=1")).status).toBe(200);
+  });
+
+  test("the global limit says global-rate; concurrency says global-concurrency", async () => {
+    const limited = await startTestEmulator({ rateLimit: { test: 2, live: 2, concurrency: 1 }, latencyMs: 150 });
+    try {
+      const key = limited.newKey();
+      const list = () => fetch(`${limited.url}/v1/identity/verification_sessions?limit=1`, { headers: { Authorization: `Bearer ${key}` } });
+      const both = await Promise.all([list(), list()]);
+      expect(both.map((r) => r.status).sort()).toEqual([200, 429]);
+      expect(both.find((r) => r.status === 429)!.headers.get("stripe-rate-limited-reason")).toBe("global-concurrency");
+      await list();
+      const third = await list();
+      expect(third.status).toBe(429);
+      expect(third.headers.get("stripe-rate-limited-reason")).toBe("global-rate");
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test("two writes to one session at once: the second is a 429 lock_timeout without a reason header; a key in flight is a 409", async () => {
+    const slow = await startTestEmulator({ latencyMs: 150 });
+    try {
+      const key = slow.newKey();
+      const [id] = (await slow.control.seed({ apiKey: key, count: 1 })).ids;
+      const post = (path: string, headers: Record<string, string> = {}, body?: string) =>
+        fetch(`${slow.url}${path}`, { method: "POST", headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/x-www-form-urlencoded", ...headers }, body });
+      const writes = await Promise.all([post(`/v1/identity/verification_sessions/${id}/redact`), post(`/v1/identity/verification_sessions/${id}/redact`)]);
+      expect(writes.map((r) => r.status).sort()).toEqual([200, 429]);
+      const locked = writes.find((r) => r.status === 429)!;
+      expect(locked.headers.get("stripe-rate-limited-reason")).toBeNull();
+      expect(((await locked.json()) as { error: { code: string } }).error.code).toBe("lock_timeout");
+
+      const creates = await Promise.all([1, 2].map(() => post("/v1/identity/verification_sessions", { "Idempotency-Key": "same-key" }, "type=document")));
+      expect(creates.map((r) => r.status).sort()).toEqual([200, 409]);
+      const inUse = creates.find((r) => r.status === 409)!;
+      expect(((await inUse.json()) as { error: { code: string } }).error.code).toBe("idempotency_key_in_use");
+      // Once the first is done, the key replays.
+      const replay = await post("/v1/identity/verification_sessions", { "Idempotency-Key": "same-key" }, "type=document");
+      expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    } finally {
+      await slow.close();
+    }
+  });
+});
