@@ -105,7 +105,7 @@ async function sequential(emu: ChildEmulator, limit: number, seconds: number): P
 }
 
 /** Pages by hand so a 429 on a list call can be retried (the SDK's iterator would just throw). */
-async function* pagesRetrying429(stripe: Stripe): AsyncGenerator<Stripe.Identity.VerificationSession> {
+export async function* pagesRetrying429(stripe: Stripe): AsyncGenerator<Stripe.Identity.VerificationSession> {
   let startingAfter: string | undefined;
   for (;;) {
     let page: Stripe.ApiList<Stripe.Identity.VerificationSession> | undefined;

@@ -19,6 +19,7 @@ export interface SweepCliOptions {
   maxSessions?: number;
   allowLivemode: boolean;
   rps?: number;
+  endpointRps?: number;
   concurrency?: number;
   apiBase?: string;
   /** From STRIPE_API_KEY only. */
@@ -115,6 +116,7 @@ function buildProgram(): Command {
     .option("--max-sessions <n>", "abort, touching nothing, if more sessions than this match", positiveInteger("--max-sessions", true))
     .option("--allow-livemode", "allow a live-mode key (also STRIPE_IDENTITY_ALLOW_LIVEMODE=true)")
     .option("--rps <n>", "requests per second for the whole run (default 25 with test keys, 100 with live keys); adapts down on 429s", positiveNumber("--rps"))
+    .option("--endpoint-rps <n>", "requests per second per endpoint: listing, retrieving, redacting, cancelling (default 25, Stripe's per-endpoint limit)", positiveNumber("--endpoint-rps"))
     .option("--concurrency <n>", "requests in flight at most (default: enough to reach --rps)", positiveInteger("--concurrency", false, MAX_CONCURRENCY))
     .option("--api-base <url>", "API base URL, e.g. http://127.0.0.1:12111 for the emulator (also STRIPE_API_BASE)")
     .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.")
@@ -202,6 +204,7 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
       maxSessions: o.maxSessions as number | undefined,
       allowLivemode: o.allowLivemode === true || config.allowLivemode,
       rps: o.rps as number | undefined,
+      endpointRps: o.endpointRps as number | undefined,
       concurrency: o.concurrency as number | undefined,
       apiBase,
       apiKey: config.apiKey,

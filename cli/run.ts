@@ -43,6 +43,7 @@ export async function runSweepCli(options: SweepCliOptions, io: CliIo): Promise<
       dryRun: planOnly,
       maxSessions: options.maxSessions,
       requestsPerSecond: options.rps,
+      endpointRequestsPerSecond: options.endpointRps,
       concurrency: options.concurrency,
       signal: io.signal,
       onProgress: (p) => view.update(p),

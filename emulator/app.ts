@@ -176,14 +176,13 @@ function runIdempotent(
 function run(state: EmulatorState, account: Account, match: RouteMatch, req: IncomingMessage, text: string): Outcome {
   try {
     if (text !== "" && req.method === "POST" && !isForm(req.headers["content-type"])) {
-      throw invalidRequest("Invalid request: the body must be application/x-www-form-urlencoded.", { code: "parameter_invalid_content_type" });
+      throw invalidRequest("Invalid request: the body must be application/x-www-form-urlencoded.", { malformed: true });
     }
     const params = parseForm(text);
     return { status: 200, body: JSON.stringify(match.route.handle({ state, account, id: match.id, params })), storable: true };
   } catch (error) {
     if (!(error instanceof RestError)) throw error;
-    const malformed = error.body.code?.startsWith("parameter_") === true || error.body.code === undefined && error.body.param !== undefined;
-    return { status: error.status, body: error.toJson(), storable: !malformed };
+    return { status: error.status, body: error.toJson(), storable: !error.malformed };
   }
 }
 

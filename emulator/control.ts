@@ -49,7 +49,7 @@ function route(state: EmulatorState, method: string, path: string, query: string
     const id = safeDecode(transitionMatch[1]);
     const session = transition(state, id, parseJson(TransitionRequest, body));
     const account = state.sessionOwners.get(id);
-    return account ? renderSession(session, account, state.clock(), false) : {};
+    return account ? renderSession(session, account, state.clock(), "all") : {};
   }
   if (method === "POST" && path === "/_emulator/seed") return { ids: seed(state, parseJson(SeedRequest, body)) };
   if (method === "GET" && path === "/_emulator/sessions") {
@@ -57,7 +57,7 @@ function route(state: EmulatorState, method: string, path: string, query: string
     if (!apiKey) throw invalidRequest("Missing required query parameter: apiKey.", { param: "apiKey" });
     const account = state.accounts.get(apiKey);
     const now = state.clock();
-    return { data: account ? account.sessions.newestFirst().map((s) => renderSession(s, account, now, false)) : [] };
+    return { data: account ? account.sessions.newestFirst().map((s) => renderSession(s, account, now, "all")) : [] };
   }
   throw notFoundRoute(method, path);
 }

@@ -4,10 +4,28 @@
  */
 export type ErrorType = "api_error" | "idempotency_error" | "invalid_request_error";
 
+/**
+ * The only error codes the emulator sends: codes Stripe has (the error-code union of the `stripe`
+ * SDK's types) that Stripe sends for these endpoints. Where Stripe sends no code (a bad enum, a
+ * too-long string, bad metadata, an unexpandable field), neither does the emulator.
+ */
+export type StripeErrorCode =
+  | "parameter_unknown"
+  | "parameter_missing"
+  | "parameter_invalid_integer"
+  | "parameter_invalid_empty"
+  | "parameter_invalid_string_blank"
+  | "parameter_invalid_string_empty"
+  | "parameters_exclusive"
+  | "resource_missing"
+  | "rate_limit"
+  | "lock_timeout"
+  | "idempotency_key_in_use";
+
 export interface ErrorBody {
   type: ErrorType;
   message: string;
-  code?: string;
+  code?: StripeErrorCode;
   param?: string;
 }
 
@@ -16,13 +34,16 @@ export class RestError extends Error {
   readonly body: ErrorBody;
   /** Extra response headers (`Stripe-Rate-Limited-Reason`). */
   readonly headers: Record<string, string>;
+  /** A malformed request (bad params or body): refused before it ran, so never stored for a key. */
+  readonly malformed: boolean;
 
-  constructor(status: number, body: ErrorBody, headers: Record<string, string> = {}) {
+  constructor(status: number, body: ErrorBody, options: { headers?: Record<string, string>; malformed?: boolean } = {}) {
     super(body.message);
     this.name = "RestError";
     this.status = status;
     this.body = body;
-    this.headers = headers;
+    this.headers = options.headers ?? {};
+    this.malformed = options.malformed ?? false;
   }
 
   /** The JSON text sent on the wire; fields left undefined are dropped by JSON.stringify. */
@@ -32,13 +53,14 @@ export class RestError extends Error {
   }
 }
 
-export function invalidRequest(message: string, extra: { code?: string; param?: string } = {}): RestError {
-  return new RestError(400, { type: "invalid_request_error", message, ...extra });
+export function invalidRequest(message: string, extra: { code?: StripeErrorCode; param?: string; malformed?: boolean } = {}): RestError {
+  const { malformed, ...fields } = extra;
+  return new RestError(400, { type: "invalid_request_error", message, ...fields }, { malformed });
 }
 
-/** A parameter with a bad value: names it in `param`, as Stripe does. */
-export function invalidParam(param: string, code: string, message: string): RestError {
-  return invalidRequest(message, { code, param });
+/** A parameter with a bad value: names it in `param`, as Stripe does; a code only where Stripe has one. */
+export function invalidParam(param: string, code: StripeErrorCode | undefined, message: string): RestError {
+  return invalidRequest(message, { ...(code !== undefined ? { code } : {}), param, malformed: true });
 }
 
 export function unknownParam(param: string): RestError {
@@ -71,7 +93,7 @@ export function rateLimited(reason: string): RestError {
       code: "rate_limit",
       message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
     },
-    { "Stripe-Rate-Limited-Reason": reason },
+    { headers: { "Stripe-Rate-Limited-Reason": reason } },
   );
 }
 

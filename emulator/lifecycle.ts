@@ -84,7 +84,7 @@ export function seed(state: EmulatorState, req: SeedRequest): string[] {
   const type = req.type ?? "document";
   const status = req.status ?? "requires_input";
   const metadata = applyMetadata({}, req.metadata);
-  if (Object.keys(metadata).length > 50) throw invalidParam("metadata", "parameter_invalid_metadata", "at most 50 keys");
+  if (Object.keys(metadata).length > 50) throw invalidParam("metadata", undefined, "at most 50 keys");
   // Shared by the whole batch: updates and redaction replace these objects, never mutate them.
   const options = type === "document" ? { document: {} } : { id_number: {} };
   const sessions: SessionRecord[] = [];

@@ -125,7 +125,7 @@ export function parseForm(text: string): Record<string, unknown> {
   try {
     return arraysFromIndices(qs.parse(text, QS_OPTIONS)) as Record<string, unknown>;
   } catch (error) {
-    throw invalidRequest(`Invalid request parameters: ${(error as Error).message}.`, { code: "parameter_invalid_form" });
+    throw invalidRequest(`Invalid request parameters: ${(error as Error).message}.`, { malformed: true });
   }
 }
 
@@ -171,13 +171,13 @@ function toRestError(issue: z.core.$ZodIssue): RestError {
       if (issue.input === undefined) {
         return invalidParam(param, "parameter_missing", `Missing required param: ${param}.`);
       }
-      return invalidParam(param, `parameter_invalid_${issue.expected}`, `Invalid ${issue.expected}: ${describe(issue.input)}`);
+      return invalidParam(param, issue.expected === "int" || issue.expected === "number" ? "parameter_invalid_integer" : undefined, `Invalid ${issue.expected}: ${describe(issue.input)}`);
     case "invalid_value": {
       const values = issue.values.map(String);
       if (values.length === 2 && values.includes("true") && values.includes("false")) {
-        return invalidParam(param, "parameter_invalid_boolean", `Invalid boolean: ${describe(issue.input)}`);
+        return invalidParam(param, undefined, `Invalid boolean: ${describe(issue.input)}`);
       }
-      return invalidParam(param, "parameter_invalid_enum", `Invalid ${param}: must be one of ${values.join(", ")}`);
+      return invalidParam(param, undefined, `Invalid ${param}: must be one of ${values.join(", ")}`);
     }
     case "invalid_format":
       return invalidParam(param, "parameter_invalid_integer", `Invalid integer: ${describe(issue.input)}`);
@@ -190,10 +190,10 @@ function toRestError(issue: z.core.$ZodIssue): RestError {
     case "too_big":
       return invalidParam(
         param,
-        "parameter_invalid_string_length",
+        undefined,
         `Invalid ${param}: must be at most ${String(issue.maximum)} characters`,
       );
     default:
-      return invalidParam(param, "parameter_invalid", `Invalid ${param || "parameters"}: ${issue.message}`);
+      return invalidParam(param, undefined, `Invalid ${param || "parameters"}: ${issue.message}`);
   }
 }

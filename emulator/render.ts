@@ -5,10 +5,52 @@ import { ReportRecord, SessionRecord } from "./types";
 /**
  * Records -> API objects, exactly the fields of the spec (null where nullable; `related_person`
  * and `verification_flow` only when set, as Stripe does). The one place expansion happens.
+ *
+ * Personal data only on request, as in Stripe: a session's `verified_outputs` and
+ * `provided_details`, and within `verified_outputs` its `dob` and `id_number`, are left out unless
+ * expanded (`expand[]=verified_outputs`, `verified_outputs.dob`, ...; `data.`-prefixed on lists);
+ * a report's `document.dob`, `document.number`, `document.sex`, `document.unparsed_*`,
+ * `id_number.dob` and `id_number.id_number` likewise. The control API's dump shows everything.
  */
 export type ApiObject = Record<string, unknown>;
 
-export function renderSession(s: SessionRecord, account: Account, nowMs: number, expandReport: boolean): ApiObject {
+const SESSION_EXPANDABLE = ["last_verification_report", "verified_outputs", "verified_outputs.dob", "verified_outputs.id_number", "provided_details"] as const;
+const REPORT_EXPANDABLE = [
+  "document.dob",
+  "document.number",
+  "document.sex",
+  "document.unparsed_place_of_birth",
+  "document.unparsed_sex",
+  "id_number.dob",
+  "id_number.id_number",
+] as const;
+
+/** The expand paths asked for, without the list prefix; `"all"`: the control API's full view. */
+export type Expansion = ReadonlySet<string> | "all";
+
+function expansion(expand: readonly string[] | undefined, prefix: "" | "data.", allowed: readonly string[]): Set<string> {
+  const wanted = new Set<string>();
+  (expand ?? []).forEach((path, i) => {
+    const field = path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
+    if (field === undefined || !allowed.includes(field)) throw invalidParam(`expand[${i}]`, undefined, `This property cannot be expanded (${path}).`);
+    wanted.add(field);
+  });
+  return wanted;
+}
+
+/** Checks a session request's `expand[]` (on lists, `data.`-prefixed) and returns what it asks for. */
+export function sessionExpansion(expand: readonly string[] | undefined, prefix: "" | "data." = ""): Set<string> {
+  return expansion(expand, prefix, SESSION_EXPANDABLE);
+}
+
+/** Checks a report request's `expand[]` (on lists, `data.`-prefixed). */
+export function reportExpansion(expand: readonly string[] | undefined, prefix: "" | "data." = ""): Set<string> {
+  return expansion(expand, prefix, REPORT_EXPANDABLE);
+}
+
+const has = (expand: Expansion, field: string): boolean => expand === "all" || expand.has(field);
+
+export function renderSession(s: SessionRecord, account: Account, nowMs: number, expand: Expansion): ApiObject {
   const out: ApiObject = {
     id: s.id,
     object: "identity.verification_session",
@@ -20,45 +62,49 @@ export function renderSession(s: SessionRecord, account: Account, nowMs: number,
     livemode: s.livemode,
     metadata: s.metadata,
     options: s.options,
-    provided_details: s.provided_details,
     redaction: s.redacted_at_ms === null ? null : { status: nowMs >= s.redacted_at_ms ? "redacted" : "processing" },
     related_customer: s.related_customer,
     related_customer_account: s.related_customer_account,
     status: s.status,
     type: s.type,
     url: s.url,
-    verified_outputs: s.verified_outputs,
   };
+  if (has(expand, "provided_details")) out.provided_details = s.provided_details;
+  const dob = has(expand, "verified_outputs.dob");
+  const idNumber = has(expand, "verified_outputs.id_number");
+  if (has(expand, "verified_outputs") || dob || idNumber) {
+    if (s.verified_outputs === null) {
+      out.verified_outputs = null;
+    } else {
+      const { dob: dobValue, id_number: idValue, ...rest } = s.verified_outputs;
+      out.verified_outputs = { ...rest, ...(dob ? { dob: dobValue } : {}), ...(idNumber ? { id_number: idValue } : {}) };
+    }
+  }
   if (s.related_person) out.related_person = s.related_person;
   if (s.verification_flow !== null) out.verification_flow = s.verification_flow;
-  if (expandReport && s.last_verification_report) {
+  if (expand !== "all" && has(expand, "last_verification_report") && s.last_verification_report) {
     const report = account.reports.get(s.last_verification_report);
-    if (report) out.last_verification_report = renderReport(report);
+    if (report) out.last_verification_report = renderReport(report, new Set());
   }
   return out;
 }
 
-export function renderReport(r: ReportRecord): ApiObject {
+function without(part: object | null | undefined, hidden: Record<string, string>, expand: Expansion, prefix: string): object | null | undefined {
+  if (!part) return part;
+  const shown: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(part)) {
+    if (hidden[field] === undefined || has(expand, `${prefix}.${field}`)) shown[field] = value;
+  }
+  return shown;
+}
+
+const HIDDEN_DOCUMENT = { dob: "dob", number: "number", sex: "sex", unparsed_place_of_birth: "unparsed_place_of_birth", unparsed_sex: "unparsed_sex" };
+const HIDDEN_ID_NUMBER = { dob: "dob", id_number: "id_number" };
+
+export function renderReport(r: ReportRecord, expand: Expansion): ApiObject {
   const { seq: _seq, ...rest } = r;
-  return rest;
-}
-
-/**
- * Checks `expand[]` against what an object can expand. Sessions: `last_verification_report`
- * (on lists, `data.last_verification_report`). Reports expand nothing (all inline).
- */
-export function wantsReportExpansion(expand: readonly string[] | undefined, prefix: "" | "data."): boolean {
-  if (!expand || expand.length === 0) return false;
-  let wanted = false;
-  expand.forEach((path, i) => {
-    if (path === `${prefix}last_verification_report`) wanted = true;
-    else throw invalidParam(`expand[${i}]`, "parameter_invalid_expand", `This property cannot be expanded (${path}).`);
-  });
-  return wanted;
-}
-
-export function rejectExpansion(expand: readonly string[] | undefined): void {
-  expand?.forEach((path, i) => {
-    throw invalidParam(`expand[${i}]`, "parameter_invalid_expand", `This property cannot be expanded (${path}).`);
-  });
+  const out: ApiObject = { ...rest };
+  if ("document" in rest) out.document = without(rest.document, HIDDEN_DOCUMENT, expand, "document");
+  if ("id_number" in rest) out.id_number = without(rest.id_number, HIDDEN_ID_NUMBER, expand, "id_number");
+  return out;
 }

@@ -2,7 +2,7 @@ import { Page } from "./list";
 import {
   CreateSessionParams, ExpandOnlyParams, ListReportsParams, ListSessionsParams, UpdateSessionParams, validate,
 } from "./params";
-import { ApiObject, rejectExpansion, renderReport, renderSession, wantsReportExpansion } from "./render";
+import { ApiObject, renderReport, renderSession, reportExpansion, sessionExpansion } from "./render";
 import { listReports, retrieveReport } from "./reports";
 import { cancelSession, createSession, getSession, listSessions, redactSession, updateSession } from "./sessions";
 import { Account, EmulatorState } from "./state";
@@ -33,7 +33,7 @@ const SESSIONS = "/v1/identity/verification_sessions";
 const REPORTS = "/v1/identity/verification_reports";
 
 function session(ctx: RouteContext, record: SessionRecord, expand: string[] | undefined): ApiObject {
-  return renderSession(record, ctx.account, ctx.state.clock(), wantsReportExpansion(expand, ""));
+  return renderSession(record, ctx.account, ctx.state.clock(), sessionExpansion(expand));
 }
 
 function list<T>(url: string, page: Page<T>, render: (item: T) => ApiObject): ApiObject {
@@ -45,7 +45,7 @@ const routes = {
     template: `POST ${SESSIONS}`,
     handle: (ctx) => {
       const p = validate(CreateSessionParams, ctx.params);
-      wantsReportExpansion(p.expand, "");
+      sessionExpansion(p.expand);
       return session(ctx, createSession(ctx.state, ctx.account, p), p.expand);
     },
   },
@@ -53,7 +53,7 @@ const routes = {
     template: `GET ${SESSIONS}`,
     handle: (ctx) => {
       const p = validate(ListSessionsParams, ctx.params);
-      const expand = wantsReportExpansion(p.expand, "data.");
+      const expand = sessionExpansion(p.expand, "data.");
       const now = ctx.state.clock();
       return list(SESSIONS, listSessions(ctx.account, p), (s) => renderSession(s, ctx.account, now, expand));
     },
@@ -69,7 +69,7 @@ const routes = {
     template: `POST ${SESSIONS}/:id`,
     handle: (ctx) => {
       const p = validate(UpdateSessionParams, ctx.params);
-      wantsReportExpansion(p.expand, "");
+      sessionExpansion(p.expand);
       return session(ctx, updateSession(ctx.state, ctx.account, ctx.id, p), p.expand);
     },
   },
@@ -77,7 +77,7 @@ const routes = {
     template: `POST ${SESSIONS}/:id/cancel`,
     handle: (ctx) => {
       const p = validate(ExpandOnlyParams, ctx.params);
-      wantsReportExpansion(p.expand, "");
+      sessionExpansion(p.expand);
       return session(ctx, cancelSession(ctx.account, ctx.id), p.expand);
     },
   },
@@ -85,7 +85,7 @@ const routes = {
     template: `POST ${SESSIONS}/:id/redact`,
     handle: (ctx) => {
       const p = validate(ExpandOnlyParams, ctx.params);
-      wantsReportExpansion(p.expand, "");
+      sessionExpansion(p.expand);
       return session(ctx, redactSession(ctx.state, ctx.account, ctx.id), p.expand);
     },
   },
@@ -93,16 +93,15 @@ const routes = {
     template: `GET ${REPORTS}`,
     handle: (ctx) => {
       const p = validate(ListReportsParams, ctx.params);
-      rejectExpansion(p.expand);
-      return list(REPORTS, listReports(ctx.account, p), renderReport);
+      const expand = reportExpansion(p.expand, "data.");
+      return list(REPORTS, listReports(ctx.account, p), (r) => renderReport(r, expand));
     },
   },
   retrieveReport: {
     template: `GET ${REPORTS}/:id`,
     handle: (ctx) => {
       const p = validate(ExpandOnlyParams, ctx.params);
-      rejectExpansion(p.expand);
-      return renderReport(retrieveReport(ctx.account, ctx.id));
+      return renderReport(retrieveReport(ctx.account, ctx.id), reportExpansion(p.expand));
     },
   },
 } satisfies Record<string, Route>;

@@ -44,16 +44,16 @@ export function applyMetadata(current: Record<string, string>, patch: MetadataPa
   const next = { ...current };
   for (const [key, value] of Object.entries(patch)) {
     if (key.length > 40) {
-      throw invalidParam(`metadata[${key.slice(0, 40)}...]`, "parameter_invalid_metadata", "Metadata keys can have up to 40 characters.");
+      throw invalidParam(`metadata[${key.slice(0, 40)}...]`, undefined, "Metadata keys can have up to 40 characters.");
     }
     if (value.length > 500) {
-      throw invalidParam(`metadata[${key}]`, "parameter_invalid_metadata", "Metadata values can have up to 500 characters.");
+      throw invalidParam(`metadata[${key}]`, undefined, "Metadata values can have up to 500 characters.");
     }
     if (value === "") delete next[key];
     else next[key] = value;
   }
   if (Object.keys(next).length > 50) {
-    throw invalidParam("metadata", "parameter_invalid_metadata", "You can have up to 50 metadata keys.");
+    throw invalidParam("metadata", undefined, "You can have up to 50 metadata keys.");
   }
   return next;
 }
@@ -127,7 +127,7 @@ export function updateSession(state: EmulatorState, account: Account, id: string
   refuseIfRedacted(session, "updated");
   if (session.status !== "requires_input") statusError("update", "`requires_input`", session.status);
   if (p.type !== undefined && session.type === "verification_flow") {
-    throw invalidParam("type", "parameter_invalid", "You cannot change the `type` of a VerificationSession created from a `verification_flow`.");
+    throw invalidParam("type", undefined, "You cannot change the `type` of a VerificationSession created from a `verification_flow`.");
   }
   const metadata = applyMetadata(session.metadata, p.metadata);
   const type = p.type ?? session.type;

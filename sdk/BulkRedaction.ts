@@ -62,6 +62,8 @@ export interface BulkRedactionArgs {
   maxSessions?: pulumi.Input<number>;
   /** Requests per second for the whole run, lists included. Default 25 (test keys) or 100 (live keys); adapts down on 429s. */
   requestsPerSecond?: pulumi.Input<number>;
+  /** Requests per second per endpoint (listing, retrieving, redacting, cancelling). Default 25, Stripe's per-endpoint limit; adapts down on 429s. */
+  endpointRequestsPerSecond?: pulumi.Input<number>;
   /** Live-mode keys are refused unless this (or `stripe-identity:allowLivemode`) is true. */
   allowLivemode?: pulumi.Input<boolean>;
   /**

@@ -16,6 +16,7 @@
  */
 import { errorFacts, isResourceMissing, isStateConflict, mayHaveCommitted } from "../stripe/errors";
 import type { SessionRecord, SweepApi } from "./api";
+import type { PacedCall } from "./call";
 import { planSession, type BulkAction } from "./plan";
 import type { SessionOutcome } from "./report";
 
@@ -27,7 +28,7 @@ export interface HandleContext {
   matches: (session: SessionRecord) => boolean;
   /** Re-read each session right before its write (see above). */
   freshRead: boolean;
-  call: <T>(operation: () => Promise<T>) => Promise<T>;
+  call: PacedCall;
   /** Stable for one session action within one run. */
   idempotencyKey: (sessionId: string, attempt: 1 | 2) => string;
 }
@@ -69,7 +70,7 @@ export type Read = { session: SessionRecord } | { outcome: SessionOutcome };
 /** Retrieves a session; a 404 is the outcome `gone`, another error a failure saying what was being done. */
 export async function readSession(ctx: HandleContext, id: string, context: string): Promise<Read> {
   try {
-    return { session: await ctx.call(() => ctx.api.retrieve(id)) };
+    return { session: await ctx.call("retrieve", () => ctx.api.retrieve(id)) };
   } catch (error) {
     if (isResourceMissing(error)) return { outcome: { id, result: "skipped", reason: "gone" } };
     return { outcome: { id, result: "failed", message: `${context}: ${describeError(error)}` } };
@@ -92,7 +93,7 @@ export async function handleCurrent(ctx: HandleContext, session: SessionRecord, 
   if (decision.kind === "skip") return { id, result: "skipped", reason: decision.reason };
   if (ctx.dryRun) return { id, result: "would_act" };
   try {
-    const result = await ctx.call(() => ctx.api.act(ctx.action, id, ctx.idempotencyKey(id, attempt)));
+    const result = await ctx.call(ctx.action, () => ctx.api.act(ctx.action, id, ctx.idempotencyKey(id, attempt)));
     // Redact keys are shared by every run (sweepIdempotencyKey): a replay this run's own attempts
     // cannot explain is another run's redaction.
     if (result.replayed && ctx.action === "redact") return { id, result: "skipped", reason: "already_redacted" };
@@ -113,7 +114,7 @@ export async function handleCurrent(ctx: HandleContext, session: SessionRecord, 
 async function findOut(ctx: HandleContext, id: string, writeError: string): Promise<SessionOutcome> {
   let after: SessionRecord;
   try {
-    after = await ctx.call(() => ctx.api.retrieve(id));
+    after = await ctx.call("retrieve", () => ctx.api.retrieve(id));
   } catch (error) {
     if (isResourceMissing(error)) return { id, result: "skipped", reason: "gone" };
     return { id, result: "unknown", message: `${writeError}; reading it afterwards failed too (${describeError(error)}), so whether it was ${ctx.action === "redact" ? "redacted" : "canceled"} is unknown` };

@@ -38,6 +38,8 @@ export const BulkRedactionArgs = z.strictObject({
   dryRun: z.boolean().default(false),
   maxSessions: z.number().int("must be a whole number").min(0, "must be 0 or more (0 refuses any match)").optional(),
   requestsPerSecond: z.number().min(0.1, "must be at least 0.1 request per second").max(10_000).optional(),
+  /** Each endpoint's cap (listing, retrieving, redacting, cancelling); default 25, Stripe's per-endpoint limit. */
+  endpointRequestsPerSecond: z.number().min(0.1, "must be at least 0.1 request per second").max(10_000).optional(),
   allowLivemode: z.boolean().default(false),
   /**
    * How long a run waits for matching sessions Stripe is still checking (`processing`: neither
@@ -53,7 +55,7 @@ export type BulkRedactionArgs = z.output<typeof BulkRedactionArgs>;
 export type BulkRedactionArgsInput = z.input<typeof BulkRedactionArgs>;
 
 /** The input fields whose change is an update (everything but the log name). */
-export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "allowLivemode", "processingTimeoutSeconds", "triggers"] as const;
+export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "endpointRequestsPerSecond", "allowLivemode", "processingTimeoutSeconds", "triggers"] as const;
 
 function unknownOnPath(root: unknown, path: readonly PropertyKey[]): boolean {
   const at = valueAt(root, path);

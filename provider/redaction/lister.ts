@@ -15,6 +15,7 @@
  */
 import type { CompiledFilter } from "./filter";
 import type { SessionRecord, SweepApi } from "./api";
+import type { PacedCall } from "./call";
 
 export const PAGE_SIZE = 100;
 
@@ -28,7 +29,7 @@ export class ListingStopped extends Error {
 export interface ListerContext {
   api: SweepApi;
   filter: CompiledFilter;
-  call: <T>(operation: () => Promise<T>) => Promise<T>;
+  call: PacedCall;
   /** Hands a matching session to the workers; resolves when there is room (backpressure). */
   offer: (session: SessionRecord) => Promise<void>;
   /** Checked before each page is sent and between sessions: true once the run is stopping. */
@@ -47,7 +48,7 @@ export async function listMatching(ctx: ListerContext): Promise<void> {
     const request = { ...query, limit: PAGE_SIZE, ...(cursor !== undefined ? { starting_after: cursor } : {}) };
     let page;
     try {
-      page = await ctx.call(() => {
+      page = await ctx.call("list", () => {
         // The page may have waited for its token while the run was told to stop (Ctrl-C).
         if (ctx.stopping()) throw new ListingStopped();
         return ctx.api.list(request);

@@ -145,6 +145,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
         dryRun: args.dryRun,
         maxSessions: args.maxSessions,
         requestsPerSecond: args.requestsPerSecond,
+        endpointRequestsPerSecond: args.endpointRequestsPerSecond,
         waitForProcessing: { ...DEFAULT_WAIT, timeoutMs: args.processingTimeoutSeconds * 1000 },
         onProgress: (p) => progress(progressLine(p)),
         ...this.deps.runOverrides,

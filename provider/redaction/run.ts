@@ -11,11 +11,12 @@ import { randomUUID } from "node:crypto";
 import type Stripe from "stripe";
 import { createStripeClient } from "../stripe/client";
 import { stripeSweepApi, type ApiCounters, type SweepApi } from "./api";
-import { DEFAULT_RETRY_BUDGET, pacedCaller, type RetryBudget } from "./call";
+import { DEFAULT_RETRY_BUDGET, pacedCaller, type PacedCall, type RetryBudget } from "./call";
 import { compileFilter, parseFilter } from "./filter";
 import { describeError } from "./handle";
 import { checkKey, MaxSessionsExceededError } from "./guards";
-import { defaultConcurrency, Pacer, pacerSettings, type PacerSettings } from "./pacer";
+import { Budgets, DEFAULT_ENDPOINT_RPS } from "./budgets";
+import { defaultConcurrency, type PacerSettings } from "./pacer";
 import type { BulkAction } from "./plan";
 import { Tally, type SessionOutcome, type SweepProgress, type SweepReport } from "./report";
 import { sweep } from "./sweep";
@@ -35,8 +36,13 @@ export interface BulkRunRequest {
   action: BulkAction;
   dryRun?: boolean;
   maxSessions?: number;
-  /** Default: 25 with test keys, 100 with live keys. */
+  /** The account-wide cap. Default: 25 with test keys, 100 with live keys (Stripe's global limits). */
   requestsPerSecond?: number;
+  /**
+   * Each endpoint's cap (listing, retrieving, redacting, cancelling). Default 25, Stripe's
+   * documented per-endpoint limit; Infinity paces the whole run with one bucket.
+   */
+  endpointRequestsPerSecond?: number;
   /** Default: enough workers to hide latency at that rate (see defaultConcurrency). */
   concurrency?: number;
   signal?: AbortSignal;
@@ -78,12 +84,15 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       request.stripe ?? createStripeClient({ apiKey: request.apiKey, apiBase: request.apiBase, maxNetworkRetries: 0, timeoutMs }),
       { timeoutMs },
     );
-  const pacer = new Pacer(pacerSettings(rps, request.pacer), { now: clock, sleep: request.sleep });
+  const budgets = new Budgets(
+    { globalRps: rps, endpointRps: request.endpointRequestsPerSecond ?? DEFAULT_ENDPOINT_RPS, pacer: request.pacer },
+    { now: clock, sleep: request.sleep },
+  );
   const retry: RetryBudget = { ...DEFAULT_RETRY_BUDGET, sleep: request.sleep, ...request.retry };
   const runId = randomUUID();
   const base = {
     api,
-    pacer,
+    budgets,
     action: request.action,
     concurrency,
     runId,
@@ -99,7 +108,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     const started = clock();
     let serverNow: number | undefined;
     try {
-      serverNow = await serverClock(pacedCaller({ api, pacer, retry }), api);
+      serverNow = await serverClock(pacedCaller({ api, budgets, retry }), api);
     } catch (error) {
       // The same as a first list page that failed: nothing was touched; a 401 names the key.
       return stoppedBeforeListing(request, error, api, baseline, clock() - started);
@@ -137,8 +146,8 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
  * Stripe's clock: the `Date` header of a one-session list page (the cheapest request there is),
  * or undefined when the server sends none.
  */
-export async function serverClock(call: <T>(operation: () => Promise<T>) => Promise<T>, api: SweepApi): Promise<number | undefined> {
-  const page = await call(() => api.list({ limit: 1 }));
+export async function serverClock(call: PacedCall, api: SweepApi): Promise<number | undefined> {
+  const page = await call("list", () => api.list({ limit: 1 }));
   return page.serverTimeMs;
 }
 

@@ -1,8 +1,9 @@
 /**
  * The streaming bulk engine. One lister pages through the compiled filter's list queries into a
  * bounded queue; `concurrency` workers take sessions from it and handle each once. Every request
- * waits for the shared pacer, so the whole run (lists and writes) stays at the pacer's rate, and
- * there are enough workers for the latency not to leave tokens unused.
+ * waits for the run's budgets (its endpoint's and the account's, budgets.ts), so the whole run
+ * stays within Stripe's limits, and there are enough workers for the latency not to leave tokens
+ * unused.
  *
  * Memory stays flat: the queue holds at most two pages, the lister one more, and each session is
  * slimmed to the fields the engine reads (sessions waited for while Stripe checks them are held by
@@ -17,7 +18,7 @@ import type { CompiledFilter } from "./filter";
 import { realSleep, type Sleep } from "../stripe/backoff";
 import { describeError, handleCurrent, handleSession, needsFreshRead, readSession, sweepIdempotencyKey, type HandleContext } from "./handle";
 import { listMatching, PAGE_SIZE } from "./lister";
-import type { Pacer } from "./pacer";
+import type { Budgets } from "./budgets";
 import type { BulkAction } from "./plan";
 import { BoundedQueue } from "./queue";
 import { planSession } from "./plan";
@@ -29,7 +30,7 @@ export const MAX_WORKERS = 1000;
 
 export interface SweepOptions {
   api: SweepApi;
-  pacer: Pacer;
+  budgets: Budgets;
   filter: CompiledFilter;
   action: BulkAction;
   dryRun?: boolean;
@@ -58,14 +59,14 @@ export interface SweepOptions {
 }
 
 export async function sweep(options: SweepOptions): Promise<SweepReport> {
-  const { api, pacer, filter, action } = options;
+  const { api, budgets, filter, action } = options;
   const dryRun = options.dryRun ?? false;
   const now = options.now ?? Date.now;
   const started = now();
   const baseline = api.counters();
   const tally = new Tally();
   const queue = new BoundedQueue<SessionRecord>(options.queueCapacity ?? 2 * PAGE_SIZE);
-  const call = pacedCaller({ api, pacer, retry: options.retry ?? DEFAULT_RETRY_BUDGET });
+  const call = pacedCaller({ api, budgets, retry: options.retry ?? DEFAULT_RETRY_BUDGET });
   let stoppedBecause: string | undefined;
   let listingDone = false;
   let found = 0;
@@ -100,7 +101,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     const handled = c.redacted + c.canceled + c.wouldAct + c.skipped + c.failed + c.unknown;
     // While the run goes on, `matched` is what the listing found so far, handled or not.
     const matched = Math.max(c.matched, found);
-    const snapshot = { ...c, matched, phase, rate: pacer.rate, listingDone, pending: Math.max(0, matched - handled) };
+    const snapshot = { ...c, matched, phase, rate: budgets.rate, listingDone, pending: Math.max(0, matched - handled) };
     safely(() => options.onProgress?.(snapshot));
   };
 

@@ -53,7 +53,7 @@ describe("progressView on a terminal", () => {
 describe("progress snapshots", () => {
   const NOW = Date.UTC(2026, 5, 15);
   const OLD = Math.floor(NOW / 1000) - 30 * 86_400;
-  const base = { apiKey: "sk_test_unit", filter: { createdBefore: "7d" }, action: "redact" as const, now: () => NOW, requestsPerSecond: 100_000, retry: { sleep: async () => undefined } };
+  const base = { apiKey: "sk_test_unit", filter: { createdBefore: "7d" }, action: "redact" as const, now: () => NOW, requestsPerSecond: 100_000, endpointRequestsPerSecond: 100_000, retry: { sleep: async () => undefined } };
 
   it("matched never goes back: the sweep after a counting pass starts from what its first page found", async () => {
     const api = new FakeApi(Array.from({ length: 6 }, (_, i) => session(`vs_${i}`, { created: OLD - i })));

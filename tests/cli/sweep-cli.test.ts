@@ -65,7 +65,7 @@ describe("stripe-identity-sweep", () => {
   });
 
   it("--yes --json: one JSON summary, exit 0, the sessions redacted", async () => {
-    const result = await sweep(["--created-before", "7d", "--status", "verified,canceled", "--yes", "--json", "--rps", "500"], env);
+    const result = await sweep(["--created-before", "7d", "--status", "verified,canceled", "--yes", "--json", "--rps", "500", "--endpoint-rps", "500"], env);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     const summary = JSON.parse(result.stdout);
@@ -139,7 +139,7 @@ describe("stripe-identity-sweep", () => {
       expect(first.redacted).toBeGreaterThan(0);
       expect(first.redacted).toBeLessThan(150);
       expect(await redactedCount()).toBe(first.redacted);
-      const rest = await sweep(["--created-before", "7d", "--yes", "--json", "--rps", "500"], env);
+      const rest = await sweep(["--created-before", "7d", "--yes", "--json", "--rps", "500", "--endpoint-rps", "500"], env);
       expect(JSON.parse(rest.stdout)).toMatchObject({ redacted: 150 - first.redacted, complete: true });
     } finally {
       await emu.control.config({ latencyMs: 0 });
@@ -185,7 +185,7 @@ describe("stripe-identity-sweep", () => {
     try {
       const keep = (await emu.control.sessions(key)).filter((s) => s.status === "verified" && s.created < now - 7 * DAY).slice(0, 3).map((s) => s.id);
       writeFileSync(join(dir, "keep.txt"), keep.join("\n") + "\n");
-      const result = await sweep(["--created-before", "7d", "--exclude-ids", join(dir, "keep.txt"), "--yes", "--json", "--rps", "500"], env);
+      const result = await sweep(["--created-before", "7d", "--exclude-ids", join(dir, "keep.txt"), "--yes", "--json", "--rps", "500", "--endpoint-rps", "500"], env);
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ redacted: 147 });
       const after = await emu.control.sessions(key);

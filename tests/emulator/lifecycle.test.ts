@@ -109,7 +109,7 @@ test("client_secret and url exist only in requires_input, stay stable across rea
   expect(failed.last_verification_report).toMatch(/^vr_/);
   await emu.control.transition(created.id, "processing");
   await emu.control.transition(created.id, "verified");
-  const verified = await stripe.identity.verificationSessions.retrieve(created.id);
+  const verified = await stripe.identity.verificationSessions.retrieve(created.id, { expand: ["verified_outputs"] });
   expect(verified.last_error).toBeNull();
   expect([verified.client_secret, verified.url]).toEqual([null, null]);
   expect(verified.verified_outputs?.first_name).toEqual(expect.any(String));

@@ -33,23 +33,25 @@ test.each([
   ["unknown top-level", "type=document&colour=red", "parameter_unknown", "colour"],
   ["unknown nested", "type=document&options[document][foo]=1", "parameter_unknown", "options[document][foo]"],
   ["unknown options key", "type=document&options[email][x]=1", "parameter_unknown", "options[email]"],
-  ["bad enum", "type=selfie", "parameter_invalid_enum", "type"],
-  ["bad array enum", "type=document&options[document][allowed_types][0]=library_card", "parameter_invalid_enum", "options[document][allowed_types][0]"],
-  ["bad boolean", "type=document&options[document][require_live_capture]=maybe", "parameter_invalid_boolean", "options[document][require_live_capture]"],
-  ["object for string", "type=document&client_reference_id[a]=x", "parameter_invalid_string", "client_reference_id"],
-  ["array for string", "type=document&client_reference_id[]=a", "parameter_invalid_string", "client_reference_id"],
-  ["string for object", "type=document&options=abc", "parameter_invalid_object", "options"],
-  ["nested metadata", "type=document&metadata[a][b]=c", "parameter_invalid_string", "metadata[a]"],
+  ["bad enum", "type=selfie", undefined, "type"],
+  ["bad array enum", "type=document&options[document][allowed_types][0]=library_card", undefined, "options[document][allowed_types][0]"],
+  ["bad boolean", "type=document&options[document][require_live_capture]=maybe", undefined, "options[document][require_live_capture]"],
+  ["object for string", "type=document&client_reference_id[a]=x", undefined, "client_reference_id"],
+  ["array for string", "type=document&client_reference_id[]=a", undefined, "client_reference_id"],
+  ["string for object", "type=document&options=abc", undefined, "options"],
+  ["nested metadata", "type=document&metadata[a][b]=c", undefined, "metadata[a]"],
   ["missing required nested", "type=document&related_person[account]=acct_1", "parameter_missing", "related_person[person]"],
   ["empty string", "type=document&client_reference_id=", "parameter_invalid_empty", "client_reference_id"],
-  ["huge value", `type=document&client_reference_id=${"x".repeat(5001)}`, "parameter_invalid_string_length", "client_reference_id"],
-  ["huge unbounded value", `type=document&return_url=${"x".repeat(6000)}`, "parameter_invalid_string_length", "return_url"],
-  ["huge metadata value", `type=document&metadata[k]=${"v".repeat(501)}`, "parameter_invalid_metadata", "metadata[k]"],
-  ["expand not an array", "type=document&expand=last_verification_report", "parameter_invalid_array", "expand"],
+  ["huge value", `type=document&client_reference_id=${"x".repeat(5001)}`, undefined, "client_reference_id"],
+  ["huge unbounded value", `type=document&return_url=${"x".repeat(6000)}`, undefined, "return_url"],
+  ["huge metadata value", `type=document&metadata[k]=${"v".repeat(501)}`, undefined, "metadata[k]"],
+  ["expand not an array", "type=document&expand=last_verification_report", undefined, "expand"],
 ])("create with %s -> 400", async (_name, body, code, param) => {
   const res = await post(SESSIONS, body);
   expect(res.status).toBe(400);
-  expect(res.error).toMatchObject({ type: "invalid_request_error", code, param });
+  expect(res.error).toMatchObject({ type: "invalid_request_error", param });
+  // Only codes Stripe sends (error-codes.test.ts); none where Stripe sends none.
+  expect(res.error?.code).toBe(code);
 });
 
 test.each([

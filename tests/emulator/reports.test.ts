@@ -77,13 +77,13 @@ test("seeded verified sessions come with a report and verified outputs", async (
   const k = emu.newKey();
   const { ids } = await emu.control.seed({ apiKey: k, count: 3, status: "verified", created: { from: 1_600_000_000, to: 1_600_000_100 } });
   const client = emu.stripe(k);
-  const s = await client.identity.verificationSessions.retrieve(ids[1], { expand: ["last_verification_report"] });
+  const s = await client.identity.verificationSessions.retrieve(ids[1], { expand: ["last_verification_report", "verified_outputs"] });
   expect(s.verified_outputs?.last_name).toEqual(expect.any(String));
   const report = s.last_verification_report as Stripe.Identity.VerificationReport;
   expect([report.created, report.verification_session]).toEqual([1_600_000_050, ids[1]]);
 });
 
-test("unknown reports are 404; reports expand nothing", async () => {
+test("unknown reports are 404; reports expand only their sensitive fields", async () => {
   await expect(stripe.identity.verificationReports.retrieve("vr_nope")).rejects.toMatchObject({ statusCode: 404, code: "resource_missing", param: "id" });
   await expect(stripe.identity.verificationReports.list({ expand: ["data.document"] })).rejects.toMatchObject({ statusCode: 400 });
   await expect(stripe.identity.verificationReports.list({ limit: 101 })).rejects.toMatchObject({ statusCode: 400, param: "limit" });
@@ -96,4 +96,43 @@ test("reports are per account", async () => {
   const reportId = (await stripe.identity.verificationSessions.retrieve(s.id)).last_verification_report as string;
   await expect(other.identity.verificationReports.retrieve(reportId)).rejects.toMatchObject({ statusCode: 404 });
   expect((await other.identity.verificationReports.list()).data).toEqual([]);
+});
+
+describe("personal data only on request (issue 11)", () => {
+  test("a session's verified_outputs and provided_details, and its dob and id number, need expand[]", async () => {
+    const k = emu.newKey();
+    const client = emu.stripe(k);
+    const created = await client.identity.verificationSessions.create({ type: "id_number", provided_details: { email: "p@example.com" } });
+    await emu.control.transition(created.id, "processing");
+    await emu.control.transition(created.id, "verified");
+    const plain = await client.identity.verificationSessions.retrieve(created.id);
+    expect("verified_outputs" in plain || "provided_details" in plain).toBe(false);
+    const outputs = await client.identity.verificationSessions.retrieve(created.id, { expand: ["verified_outputs"] });
+    expect(outputs.verified_outputs?.first_name).toEqual(expect.any(String));
+    expect(outputs.verified_outputs && "dob" in outputs.verified_outputs).toBe(false);
+    expect(outputs.verified_outputs && "id_number" in outputs.verified_outputs).toBe(false);
+    const full = await client.identity.verificationSessions.retrieve(created.id, { expand: ["verified_outputs.dob", "verified_outputs.id_number", "provided_details"] });
+    expect(full.verified_outputs?.dob?.year).toEqual(expect.any(Number));
+    expect("id_number" in full.verified_outputs!).toBe(true);
+    expect(full.provided_details).toEqual({ email: "p@example.com" });
+    const listed = await client.identity.verificationSessions.list({ expand: ["data.verified_outputs"] });
+    expect(listed.data[0].verified_outputs?.first_name).toEqual(expect.any(String));
+    await expect(client.identity.verificationSessions.list({ expand: ["verified_outputs"] })).rejects.toMatchObject({ statusCode: 400, param: "expand[0]" });
+  });
+
+  test("a report's document dob, number and sex and its id number need expand[]", async () => {
+    const k = emu.newKey();
+    const client = emu.stripe(k);
+    const { ids } = await emu.control.seed({ apiKey: k, count: 1, status: "verified" });
+    const session = await client.identity.verificationSessions.retrieve(ids[0]);
+    const reportId = session.last_verification_report as string;
+    const plain = await client.identity.verificationReports.retrieve(reportId);
+    for (const field of ["dob", "number", "sex", "unparsed_place_of_birth", "unparsed_sex"]) expect(plain.document && field in plain.document).toBe(false);
+    expect(plain.document?.first_name).toEqual(expect.any(String));
+    const full = await client.identity.verificationReports.retrieve(reportId, { expand: ["document.dob", "document.number", "document.sex"] });
+    expect(full.document?.dob?.year).toEqual(expect.any(Number));
+    expect(["number", "sex"].filter((field) => field in full.document!)).toEqual(["number", "sex"]);
+    const listed = await client.identity.verificationReports.list({ expand: ["data.document.dob"] });
+    expect(listed.data[0].document?.dob?.year).toEqual(expect.any(Number));
+  });
 });

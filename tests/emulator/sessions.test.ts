@@ -34,8 +34,8 @@ describe("create", () => {
     expect(Object.keys(s).sort()).toEqual(
       [
         "client_reference_id", "client_secret", "created", "id", "last_error", "last_verification_report", "livemode",
-        "metadata", "object", "options", "provided_details", "redaction", "related_customer", "related_customer_account",
-        "related_person", "status", "type", "url", "verified_outputs",
+        "metadata", "object", "options", "redaction", "related_customer", "related_customer_account",
+        "related_person", "status", "type", "url",
       ].sort(),
     );
     expect(s).toMatchObject({
@@ -44,12 +44,13 @@ describe("create", () => {
       livemode: false,
       metadata: { a: "1" },
       options: { document: { require_live_capture: true } },
-      provided_details: { email: "a@example.com" },
       related_person: { account: "acct_1", person: "person_1" },
       last_error: null,
       redaction: null,
-      verified_outputs: null,
     });
+    // Personal data only on request, as in Stripe (issue 11).
+    const expanded = await stripe.identity.verificationSessions.retrieve(s.id, { expand: ["verified_outputs", "provided_details"] });
+    expect(expanded).toMatchObject({ provided_details: { email: "a@example.com" }, verified_outputs: null });
     expect(Math.abs(s.created - Date.now() / 1000)).toBeLessThan(5);
     expect(JSON.stringify(s)).not.toContain("example.com/back");
   });
@@ -100,6 +101,7 @@ describe("update", () => {
       metadata: { b: "", c: "3" },
       options: { document: { allowed_types: ["passport"] } },
       provided_details: { phone: "+15555550100" },
+      expand: ["provided_details"],
     });
     expect(u.metadata).toEqual({ a: "1", c: "3" });
     expect(u.options).toEqual({ document: { allowed_types: ["passport"] } });
@@ -135,7 +137,7 @@ describe("redact", () => {
     });
     await emu.control.transition(s.id, "processing");
     await emu.control.transition(s.id, "verified");
-    const r = await stripe.identity.verificationSessions.redact(s.id, { expand: ["last_verification_report"] });
+    const r = await stripe.identity.verificationSessions.redact(s.id, { expand: ["last_verification_report", "provided_details", "verified_outputs", "verified_outputs.dob"] });
     expect(r.status).toBe("verified");
     expect(r.redaction).toEqual({ status: "redacted" });
     expect(r.metadata).toEqual({});

@@ -162,7 +162,7 @@ async function verifiedSteps(target: ParityTarget, rec: Recorder, session: Sessi
   add("redact.verify.processing", () => vs.redact(session.id));
   add("retrieve.verify.verified", async () => {
     await must(transition, "transition")(session.id, "verified");
-    const verified = await vs.retrieve(session.id);
+    const verified = await vs.retrieve(session.id, { expand: ["verified_outputs"] });
     reportId = verified.last_verification_report as string;
     rec.names.name(reportId, "verify");
     return verified;

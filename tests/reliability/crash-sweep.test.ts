@@ -41,7 +41,7 @@ async function seedSweepAccount(key: string): Promise<void> {
 }
 
 function sweepArgs(): string[] {
-  return [SWEEP_CLI, "--metadata", "batch=a", "--created-before", "1d", "--action", "redact", "--yes", "--json", "--api-base", emulator.url, "--rps", "1500", "--concurrency", "24"];
+  return [SWEEP_CLI, "--metadata", "batch=a", "--created-before", "1d", "--action", "redact", "--yes", "--json", "--api-base", emulator.url, "--rps", "1500", "--endpoint-rps", "1500", "--concurrency", "24"];
 }
 
 test(`CLI sweep: SIGKILLed ${SWEEP_KILLS} times at random points, rerun to completion, ends as one clean run`, async () => {

@@ -68,6 +68,7 @@ async function runUnderFaults(action: BulkAction, key: string) {
     filter: FILTERS[action],
     action,
     requestsPerSecond: 150,
+    endpointRequestsPerSecond: 150,
     timeoutMs: 5_000,
     // The pacer's recovery after a squeeze, sped up so the test stays short (the defaults wait
     // seconds before probing upward); its decrease on 429s is the default.
@@ -153,11 +154,11 @@ test("the maxSessions guard holds under the same faults: too many matches -> ref
   const matching = (await emulator.control.sessions(key)).filter((s) => inFilter("cancel", s, Math.floor(Date.now() / 1000))).length;
   await emulator.control.config({ faults: FAULTS, seed: SEED + 1 });
   try {
-    const refused = await runBulkRedaction({ apiKey: key, apiBase: emulator.url, filter: FILTERS.cancel, action: "cancel", requestsPerSecond: 200, maxSessions: matching - 1, timeoutMs: 5_000 }).catch((e: unknown) => e);
+    const refused = await runBulkRedaction({ apiKey: key, apiBase: emulator.url, filter: FILTERS.cancel, action: "cancel", requestsPerSecond: 200, endpointRequestsPerSecond: 200, maxSessions: matching - 1, timeoutMs: 5_000 }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(MaxSessionsExceededError);
     expect(refused).toMatchObject({ matched: matching, maxSessions: matching - 1 });
     expect(JSON.stringify(await emulator.control.sessions(key))).toBe(before);
-    const allowed = await runBulkRedaction({ apiKey: key, apiBase: emulator.url, filter: FILTERS.cancel, action: "cancel", requestsPerSecond: 200, maxSessions: matching, timeoutMs: 5_000 });
+    const allowed = await runBulkRedaction({ apiKey: key, apiBase: emulator.url, filter: FILTERS.cancel, action: "cancel", requestsPerSecond: 200, endpointRequestsPerSecond: 200, maxSessions: matching, timeoutMs: 5_000 });
     expect(allowed).toMatchObject({ matched: matching, failed: 0, complete: true });
   } finally {
     await emulator.control.config({ faults: { errorRate: 0, resetRate: 0, lostResponseRate: 0 } });

@@ -51,6 +51,7 @@ function run(key: string, overrides: Partial<BulkRunRequest>): Promise<SweepRepo
     filter: { createdBefore: "1d" },
     action: "redact",
     requestsPerSecond: 5000,
+    endpointRequestsPerSecond: 5000,
     concurrency: 8,
     retry: FAST_RETRY,
     timeoutMs: 5000,

@@ -60,6 +60,7 @@ const args = (extra: Record<string, unknown> = {}) => ({
   filter: { createdBefore: "7d", clientReferenceIdPrefix: "shop-", status: SETTLED },
   action: "redact",
   requestsPerSecond: 1000,
+  endpointRequestsPerSecond: 1000,
   resourceName: "cleanup",
   ...extra,
 });

@@ -66,7 +66,7 @@ describe("BulkRedaction registration and serialized provider", () => {
     const now = Math.floor(Date.now() / 1000);
     await emulator.control.seed({ apiKey: key, count: 12, created: { from: now - 30 * 86_400, to: now - 8 * 86_400 }, metadata: { app: "shop" } });
     const provider = await loadSerializedProvider(text, program, { "stripe-identity:apiKey": key, "stripe-identity:apiBase": emulator.url });
-    const inputs: Record<string, unknown> = { ...run.inputs, requestsPerSecond: 500 };
+    const inputs: Record<string, unknown> = { ...run.inputs, requestsPerSecond: 500, endpointRequestsPerSecond: 500 };
     delete inputs.__provider;
     const checked = await provider.check!({}, inputs);
     expect(checked.failures ?? []).toEqual([]);

@@ -28,6 +28,7 @@ function sweepRun(key: string, overrides: Partial<BulkRunRequest> = {}): Promise
     filter: { createdBefore: "7d", clientReferenceIdPrefix: "shop-" },
     action: "redact",
     requestsPerSecond: 2000,
+    endpointRequestsPerSecond: 2000,
     concurrency: 16,
     retry: FAST_RETRY,
     timeoutMs: 5000,

@@ -14,6 +14,7 @@ function run(api: FakeApi, overrides: Partial<BulkRunRequest> = {}): Promise<Swe
     filter: { createdBefore: "7d" },
     action: "redact",
     requestsPerSecond: 100_000,
+    endpointRequestsPerSecond: 100_000,
     concurrency: 8,
     now: () => NOW,
     retry: { sleep: async () => undefined },

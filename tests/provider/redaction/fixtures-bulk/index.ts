@@ -11,6 +11,7 @@ const policy = new BulkRedaction("teardown", {
   action: "redact",
   runOn: (config.get("runOn") ?? "destroy").split(",") as Phase[],
   requestsPerSecond: 500,
+  endpointRequestsPerSecond: 500,
 });
 
 export const matched = policy.matched;

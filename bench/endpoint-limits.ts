@@ -1,0 +1,151 @@
+/**
+ * Bulk redaction under Stripe's full limiter model (issue 11; DESIGN section 8): 150 ms latency,
+ * 50 ms jitter, the emulator limiting each account globally and per endpoint. Side by side in one
+ * run, for test limits (25 global, 25 per endpoint) and live limits (100 global, 25 per endpoint):
+ *   - engine:        runBulkRedaction with its defaults (global and per-endpoint budgets)
+ *   - single-bucket: the same engine paced by one bucket at the global limit (the pacer before
+ *                    per-endpoint budgets: endpointRequestsPerSecond Infinity)
+ *   - naive:         the SDK's list, 20 redacts in flight, 429s retried with backoff
+ * Efficiency is admitted requests per second on the binding limit over that limit: with test
+ * limits the global one (every admitted request counts), with live limits the redact endpoint's
+ * (admitted redacts). Goal: engine >= 0.95, < 1% of requests answered 429, no failures.
+ *
+ *   npx tsx bench/endpoint-limits.ts [--seconds 12]
+ *
+ * Writes bench/results/endpoint-limits.json. `run()` is exported for bench/run.ts.
+ */
+import type Stripe from "stripe";
+import { runBulkRedaction } from "../provider/redaction/run";
+import { createStripeClient } from "../provider/stripe/client";
+import { backoffDelay } from "../provider/stripe/backoff";
+import { isRateLimited } from "../provider/stripe/errors";
+import { pagesRetrying429 } from "./sweep-efficiency";
+import { diff, ensureBuilt, machine, newKey, seedVerified, startChildEmulator, totals, writeResult, type ChildEmulator } from "./sweep-helpers";
+
+type Peer = "engine" | "single-bucket" | "naive";
+type Mode = "test" | "live";
+
+export interface LimitRun {
+  peer: Peer;
+  mode: Mode;
+  seconds: number;
+  requests: number;
+  rateLimited: number;
+  redacted: number;
+  failed: number;
+  redactsPerSecond: number;
+  bindingLimit: string;
+  efficiency: number;
+  rateLimitedShare: number;
+}
+
+const LIMITS: Record<Mode, { global: number; perEndpoint: number }> = { test: { global: 25, perEndpoint: 25 }, live: { global: 100, perEndpoint: 25 } };
+const FILTER = { createdBefore: "7d", clientReferenceIdPrefix: "bench-" };
+const round = (n: number, digits = 3): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function naive(url: string, key: string, deadline: number): Promise<{ redacted: number; failed: number }> {
+  const stripe: Stripe = createStripeClient({ apiKey: key, apiBase: url, maxNetworkRetries: 2 });
+  let redacted = 0;
+  let failed = 0;
+  const inFlight = new Set<Promise<void>>();
+  const redact = async (id: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await stripe.identity.verificationSessions.redact(id);
+        redacted++;
+        return;
+      } catch (error) {
+        if (!isRateLimited(error) || attempt >= 10) {
+          failed++;
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
+      }
+    }
+  };
+  for await (const session of pagesRetrying429(stripe)) {
+    if (performance.now() > deadline) break;
+    if (session.redaction) continue;
+    const task = redact(session.id).finally(() => inFlight.delete(task));
+    inFlight.add(task);
+    if (inFlight.size >= 20) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  return { redacted, failed };
+}
+
+async function once(emu: ChildEmulator, peer: Peer, mode: Mode, seconds: number): Promise<LimitRun> {
+  const limits = LIMITS[mode];
+  const key = newKey(mode);
+  // Enough sessions for `seconds` at the binding limit (a re-read and a write each).
+  const sessions = Math.round(mode === "test" ? (limits.global * seconds) / 2 : limits.perEndpoint * seconds);
+  await seedVerified(emu.control, key, peer === "naive" ? sessions * 3 : sessions);
+  const before = await totals(emu.control);
+  const started = performance.now();
+  let outcome: { redacted: number; failed: number };
+  if (peer === "naive") {
+    outcome = await naive(emu.url, key, started + seconds * 1000);
+  } else {
+    const report = await runBulkRedaction({
+      apiKey: key,
+      apiBase: emu.url,
+      allowLivemode: mode === "live",
+      filter: FILTER,
+      action: "redact",
+      ...(peer === "single-bucket" ? { endpointRequestsPerSecond: Infinity } : {}),
+    });
+    outcome = { redacted: report.redacted, failed: report.failed };
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  const t = diff(await totals(emu.control), before);
+  const admitted = t.requests - t.rateLimited;
+  const efficiency = mode === "test" ? admitted / elapsed / limits.global : outcome.redacted / elapsed / limits.perEndpoint;
+  return {
+    peer,
+    mode,
+    seconds: round(elapsed, 2),
+    requests: t.requests,
+    rateLimited: t.rateLimited,
+    redacted: outcome.redacted,
+    failed: outcome.failed,
+    redactsPerSecond: round(outcome.redacted / elapsed, 2),
+    bindingLimit: mode === "test" ? `global ${limits.global}/s` : `redact endpoint ${limits.perEndpoint}/s`,
+    efficiency: round(efficiency),
+    rateLimitedShare: round(t.rateLimited / Math.max(1, t.requests), 4),
+  };
+}
+
+export async function run(options: { seconds?: number; log?: (line: string) => void } = {}): Promise<unknown> {
+  const flag = process.argv.indexOf("--seconds");
+  const seconds = options.seconds ?? (flag >= 0 ? Number(process.argv[flag + 1]) : 12);
+  if (!(seconds > 0)) throw new Error("--seconds: expected a positive number");
+  const log = options.log ?? ((line: string) => console.log(line));
+  ensureBuilt();
+  const emu = await startChildEmulator();
+  const runs: LimitRun[] = [];
+  try {
+    await emu.control.config({ latencyMs: 150, jitterMs: 50 });
+    for (const mode of ["test", "live"] as const) {
+      await emu.control.config({ rateLimit: { test: LIMITS.test.global, live: LIMITS.live.global, perEndpoint: LIMITS[mode].perEndpoint } });
+      for (const peer of ["engine", "single-bucket", "naive"] as const) {
+        const r = await once(emu, peer, mode, seconds);
+        runs.push(r);
+        log(`${mode} ${peer.padEnd(13)} efficiency ${r.efficiency} on ${r.bindingLimit}, ${r.redactsPerSecond} redacts/s, ${(r.rateLimitedShare * 100).toFixed(2)}% 429s, ${r.failed} failed`);
+      }
+    }
+  } finally {
+    await emu.stop();
+  }
+  const engine = runs.filter((r) => r.peer === "engine");
+  const pass = engine.every((r) => r.efficiency >= 0.95 && r.rateLimitedShare < 0.01 && r.failed === 0);
+  const result = { benchmark: "endpoint-limits", date: new Date().toISOString(), machine: machine(), runs, targets: { efficiency: 0.95, rateLimitedShare: 0.01, failed: 0 }, pass };
+  log(`${pass ? "PASS" : "FAIL"}: written ${writeResult("endpoint-limits", result)}`);
+  return result;
+}
+
+if (require.main === module) {
+  run().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}
