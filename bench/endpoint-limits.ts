@@ -10,7 +10,7 @@
  * limits the global one (every admitted request counts), with live limits the redact endpoint's
  * (admitted redacts). Goal: engine >= 0.95, < 1% of requests answered 429, no failures.
  *
- *   npx tsx bench/endpoint-limits.ts [--seconds 12]
+ *   npx tsx bench/endpoint-limits.ts [--seconds 30]   (a run's fixed start, the clock and the first page, is ~0.5 s of it)
  *
  * Writes bench/results/endpoint-limits.json. `run()` is exported for bench/run.ts.
  */
@@ -117,7 +117,7 @@ async function once(emu: ChildEmulator, peer: Peer, mode: Mode, seconds: number)
 
 export async function run(options: { seconds?: number; log?: (line: string) => void } = {}): Promise<unknown> {
   const flag = process.argv.indexOf("--seconds");
-  const seconds = options.seconds ?? (flag >= 0 ? Number(process.argv[flag + 1]) : 12);
+  const seconds = options.seconds ?? (flag >= 0 ? Number(process.argv[flag + 1]) : 30);
   if (!(seconds > 0)) throw new Error("--seconds: expected a positive number");
   const log = options.log ?? ((line: string) => console.log(line));
   ensureBuilt();
