@@ -1,13 +1,14 @@
 import { IncomingMessage, ServerResponse } from "node:http";
 import { apiKeyOf } from "./auth";
 import { handleControl } from "./control";
-import { apiError, idempotencyKeyInUse, idempotencyMismatch, invalidRequest, lockTimeout, notFoundRoute, rateLimited, RestError } from "./errors";
+import { accountInvalid, apiError, idempotencyKeyInUse, idempotencyMismatch, invalidRequest, lockTimeout, notFoundRoute, rateLimited, RestError } from "./errors";
 import { readBody, send, sleep } from "./http";
 import { fingerprint } from "./idempotency";
 import { parseForm } from "./params";
 import { admitRequest, type RateLimitedReason } from "./rate-limit";
 import { matchRoute, RouteMatch } from "./routes";
-import { Account, EmulatorState } from "./state";
+import { maskKey } from "../provider/stripe/keys";
+import { Account, ACCOUNT_ID, EmulatorState } from "./state";
 
 /**
  * The request pipeline for /v1: count -> auth -> rate limits (global, endpoint, concurrency) ->
@@ -67,7 +68,10 @@ async function handleApi(
   const held: Array<() => void> = [];
   try {
     const body = method === "POST" ? await readBody(req) : drain(req);
-    const account = state.account(apiKeyOf(req.headers.authorization));
+    const apiKey = apiKeyOf(req.headers.authorization);
+    const stripeAccount = connectedAccountOf(state, req, apiKey);
+    state.countAccount(stripeAccount);
+    const account = state.account(apiKey, stripeAccount);
     const endpoint = match ? match.route.template : `${method} (unknown route)`;
     if (state.config.rateLimit) {
       const reason = admit(state, account, endpoint);
@@ -115,6 +119,15 @@ async function handleApi(
   } finally {
     for (const release of held) release();
   }
+}
+
+/** The `Stripe-Account` of a request: null without one; a 403 when the key may not act for it. */
+function connectedAccountOf(state: EmulatorState, req: IncomingMessage, apiKey: string): string | null {
+  const header = req.headers["stripe-account"];
+  if (header === undefined) return null;
+  const value = Array.isArray(header) ? header.join(",") : header;
+  if (!ACCOUNT_ID.test(value) || !state.mayActFor(apiKey, value)) throw accountInvalid(maskKey(apiKey), value);
+  return value;
 }
 
 function idempotencyKeyOf(req: IncomingMessage, method: string): string | undefined {

@@ -5,6 +5,8 @@
 export interface EmulatorStats {
   /** `"<METHOD> <route template>"` -> count, e.g. `"GET /v1/identity/verification_sessions/:id"`. */
   requests: Record<string, number>;
+  /** `/v1` requests by connected account id (`platform`: without `Stripe-Account`). */
+  requestsByAccount: Record<string, number>;
   rateLimited: number;
   faults: number;
 }
@@ -23,6 +25,8 @@ export type SessionStatus = "requires_input" | "processing" | "verified" | "canc
 
 export interface SeedRequestBody {
   apiKey: string;
+  /** Seed this connected account's sessions (the key may act for it from then on). */
+  stripeAccount?: string;
   count: number;
   status?: SessionStatus;
   /** Unix seconds; sessions' `created` is spread evenly over the range. */
@@ -109,9 +113,16 @@ export class EmulatorControl {
     return this.call<{ ids: string[] }>("POST", "/_emulator/seed", req);
   }
 
-  async sessions(apiKey: string): Promise<VerificationSession[]> {
-    const page = await this.call<{ data: VerificationSession[] }>("GET", `/_emulator/sessions?apiKey=${encodeURIComponent(apiKey)}`);
+  /** Every session of that account: the platform's own, or with `stripeAccount` a connected account's. */
+  async sessions(apiKey: string, stripeAccount?: string): Promise<VerificationSession[]> {
+    const account = stripeAccount ? `&stripeAccount=${encodeURIComponent(stripeAccount)}` : "";
+    const page = await this.call<{ data: VerificationSession[] }>("GET", `/_emulator/sessions?apiKey=${encodeURIComponent(apiKey)}${account}`);
     return page.data;
+  }
+
+  /** Lets the platform key act for a connected account (`Stripe-Account`), as onboarding it on Stripe does. */
+  async connectAccount(apiKey: string, stripeAccount: string): Promise<void> {
+    await this.call("POST", "/_emulator/connected_accounts", { apiKey, stripeAccount });
   }
 
   private async call<T = unknown>(method: "GET" | "POST", path: string, body?: object): Promise<T> {

@@ -6,7 +6,14 @@ import { readBody, send } from "./http";
 import { SeedRequest, seed, TransitionRequest, transition } from "./lifecycle";
 import { paramName } from "./params";
 import { renderSession } from "./render";
-import { EmulatorState } from "./state";
+import { ACCOUNT_ID, EmulatorState } from "./state";
+import { isWellFormedKey } from "../provider/stripe/keys";
+
+/** `POST /_emulator/connected_accounts`: lets a platform key act for a connected account. */
+const ConnectRequest = z.strictObject({
+  apiKey: z.string().refine(isWellFormedKey, "expected a well-formed key such as sk_test_..."),
+  stripeAccount: z.string().regex(ACCOUNT_ID, "expected a connected account id such as acct_1A2b3C"),
+});
 
 /**
  * The control API (JSON, not part of Stripe; DESIGN.md section 7). Never rate limited, faulted
@@ -52,10 +59,16 @@ function route(state: EmulatorState, method: string, path: string, query: string
     return account ? renderSession(session, account, state.clock(), "all") : {};
   }
   if (method === "POST" && path === "/_emulator/seed") return { ids: seed(state, parseJson(SeedRequest, body)) };
+  if (method === "POST" && path === "/_emulator/connected_accounts") {
+    const { apiKey, stripeAccount } = parseJson(ConnectRequest, body);
+    state.connect(apiKey, stripeAccount);
+    return { ok: true };
+  }
   if (method === "GET" && path === "/_emulator/sessions") {
-    const apiKey = new URLSearchParams(query).get("apiKey");
+    const params = new URLSearchParams(query);
+    const apiKey = params.get("apiKey");
     if (!apiKey) throw invalidRequest("Missing required query parameter: apiKey.", { param: "apiKey" });
-    const account = state.accounts.get(apiKey);
+    const account = state.peekAccount(apiKey, params.get("stripeAccount") || null);
     const now = state.clock();
     return { data: account ? account.sessions.newestFirst().map((s) => renderSession(s, account, now, "all")) : [] };
   }

@@ -20,7 +20,8 @@ export type StripeErrorCode =
   | "resource_missing"
   | "rate_limit"
   | "lock_timeout"
-  | "idempotency_key_in_use";
+  | "idempotency_key_in_use"
+  | "account_invalid";
 
 export interface ErrorBody {
   type: ErrorType;
@@ -130,5 +131,17 @@ export function notFoundRoute(method: string, path: string): RestError {
   return new RestError(404, {
     type: "invalid_request_error",
     message: `Unrecognized request URL (${method}: ${path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
+  });
+}
+
+/**
+ * A `Stripe-Account` the key may not act for (not connected to this platform, or not an account
+ * id at all): Stripe's 403, naming the account and the key masked.
+ */
+export function accountInvalid(maskedKey: string, stripeAccount: string): RestError {
+  return new RestError(403, {
+    type: "invalid_request_error",
+    code: "account_invalid",
+    message: `The provided key '${maskedKey}' does not have access to account '${stripeAccount.slice(0, 80)}' (or that account does not exist). Application access may have been revoked.`,
   });
 }

@@ -4,7 +4,7 @@ import { invalidParam, invalidState, resourceMissing } from "./errors";
 import { fakePerson, fakeVerifiedOutputs } from "./fake-data";
 import { buildReport, createReport, storeReports } from "./reports";
 import { applyMetadata, issueSecrets, newSessionId, store } from "./sessions";
-import { EmulatorState } from "./state";
+import { ACCOUNT_ID, EmulatorState } from "./state";
 import { LastError, ReportRecord, SessionRecord } from "./types";
 
 /**
@@ -66,6 +66,8 @@ const UnixSeconds = z.number({ error: UNIX_SECONDS }).int(UNIX_SECONDS).min(0, U
 
 export const SeedRequest = z.strictObject({
   apiKey: z.string().refine(isWellFormedKey, "expected a well-formed key such as sk_test_..."),
+  /** Seed a connected account's sessions (and let the key act for it). */
+  stripeAccount: z.string().regex(ACCOUNT_ID, "expected a connected account id such as acct_1A2b3C").optional(),
   count: z.number().int().min(1).max(1_000_000),
   status: z.enum(["requires_input", "processing", "verified", "canceled"]).optional(),
   created: z.strictObject({ from: UnixSeconds, to: UnixSeconds }).refine((c) => c.from <= c.to, "from must be <= to").optional(),
@@ -77,7 +79,8 @@ export type SeedRequest = z.infer<typeof SeedRequest>;
 
 /** Seeds full sessions (and reports for verified ones), `created` spread evenly over the range. */
 export function seed(state: EmulatorState, req: SeedRequest): string[] {
-  const account = state.account(req.apiKey);
+  if (req.stripeAccount !== undefined) state.connect(req.apiKey, req.stripeAccount);
+  const account = state.account(req.apiKey, req.stripeAccount ?? null);
   const now = state.nowSeconds();
   const from = req.created?.from ?? now;
   const to = req.created?.to ?? now;

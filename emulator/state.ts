@@ -23,14 +23,28 @@ export class Account {
   constructor(
     readonly key: string,
     readonly livemode: boolean,
+    /** The connected account (`Stripe-Account`) these sessions belong to; null: the platform's own. */
+    readonly stripeAccount: string | null = null,
   ) {}
+}
+
+/** A well-formed connected account id, as Stripe writes them. */
+export const ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/;
+
+/** The store key of (API key, connected account): each pair is its own account. */
+function storeKey(key: string, stripeAccount: string | null): string {
+  return stripeAccount === null ? key : `${key}\u0000${stripeAccount}`;
 }
 
 export interface Stats {
   requests: Record<string, number>;
+  /** `/v1` requests by connected account (`platform`: without `Stripe-Account`). */
+  requestsByAccount: Record<string, number>;
   rateLimited: number;
   faults: number;
 }
+
+const emptyStats = (): Stats => ({ requests: {}, requestsByAccount: {}, rateLimited: 0, faults: 0 });
 
 /**
  * Everything an emulator instance remembers. No module-level state: two instances in one
@@ -49,7 +63,9 @@ export class EmulatorState {
   reportIds = new Set<string>();
   /** Session id -> owning account, for the control API's transition (which has no key). */
   sessionOwners = new Map<string, Account>();
-  stats: Stats = { requests: {}, rateLimited: 0, faults: 0 };
+  stats: Stats = emptyStats();
+  /** Platform key -> the connected accounts it may act for (registered by seed or the control API). */
+  connected = new Map<string, Set<string>>();
   config: EmulatorConfig;
   random: RandomStreams;
   private seq = 0;
@@ -66,7 +82,8 @@ export class EmulatorState {
     this.accounts = new Map();
     this.reportIds = new Set();
     this.sessionOwners = new Map();
-    this.stats = { requests: {}, rateLimited: 0, faults: 0 };
+    this.stats = emptyStats();
+    this.connected = new Map();
     this.setConfig(this.defaults);
   }
 
@@ -78,17 +95,34 @@ export class EmulatorState {
     if (rateChanged) for (const account of this.accounts.values()) account.limiter = { bucket: null, endpointBuckets: new Map(), inFlight: account.limiter.inFlight };
   }
 
-  /** The account of a well-formed key (created on first use). */
-  account(key: string): Account {
-    let account = this.accounts.get(key);
+  /** The account of a well-formed key, or of one of its connected accounts (created on first use). */
+  account(key: string, stripeAccount: string | null = null): Account {
+    const id = storeKey(key, stripeAccount);
+    let account = this.accounts.get(id);
     if (account) {
-      this.accounts.delete(key);
+      this.accounts.delete(id);
     } else {
-      account = new Account(key, keyMode(key) === "live");
+      account = new Account(key, keyMode(key) === "live", stripeAccount);
       if (this.accounts.size >= MAX_ACCOUNTS) this.evictOneAccount();
     }
-    this.accounts.set(key, account);
+    this.accounts.set(id, account);
     return account;
+  }
+
+  /** The account if it exists, without creating or touching it (control API reads). */
+  peekAccount(key: string, stripeAccount: string | null = null): Account | undefined {
+    return this.accounts.get(storeKey(key, stripeAccount));
+  }
+
+  /** Lets `key` act for the connected account `stripeAccount` (as after onboarding it on Stripe). */
+  connect(key: string, stripeAccount: string): void {
+    const accounts = this.connected.get(key) ?? new Set<string>();
+    accounts.add(stripeAccount);
+    this.connected.set(key, accounts);
+  }
+
+  mayActFor(key: string, stripeAccount: string): boolean {
+    return this.connected.get(key)?.has(stripeAccount) ?? false;
   }
 
   /** Forgets the least recently used account without sessions (none: keep them all). */
@@ -111,5 +145,10 @@ export class EmulatorState {
 
   count(route: string): void {
     this.stats.requests[route] = (this.stats.requests[route] ?? 0) + 1;
+  }
+
+  countAccount(stripeAccount: string | null): void {
+    const name = stripeAccount ?? "platform";
+    this.stats.requestsByAccount[name] = (this.stats.requestsByAccount[name] ?? 0) + 1;
   }
 }

@@ -11,6 +11,8 @@ export const ClientOptions = z.strictObject({
   apiBase: z.string().url().optional(),
   maxNetworkRetries: z.number().int().min(0).max(10).default(3),
   timeoutMs: z.number().int().positive().default(30_000),
+  /** Connect: every request acts on this connected account (the `Stripe-Account` header). */
+  stripeAccount: z.string().min(1).optional(),
 });
 export type ClientOptions = z.input<typeof ClientOptions>;
 
@@ -41,7 +43,7 @@ export function createStripeClient(options: ClientOptions): Stripe {
     const issue = parsed.error.issues[0];
     throw new UserInputError(`${issue.path.join(".") || "options"}: ${issue.message}`);
   }
-  const { apiKey, apiBase, maxNetworkRetries, timeoutMs } = parsed.data;
+  const { apiKey, apiBase, maxNetworkRetries, timeoutMs, stripeAccount } = parsed.data;
   const config: Stripe.StripeConfig = {
     apiVersion: STRIPE_API_VERSION as Stripe.StripeConfig["apiVersion"],
     maxNetworkRetries,
@@ -50,5 +52,6 @@ export function createStripeClient(options: ClientOptions): Stripe {
     appInfo: { name: "pulumi-stripe-identity" },
   };
   if (apiBase) Object.assign(config, parseApiBase(apiBase));
+  if (stripeAccount) config.stripeAccount = stripeAccount;
   return new Stripe(apiKey, config);
 }

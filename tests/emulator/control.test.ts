@@ -38,6 +38,8 @@ test("stats counts every /v1 request on arrival by route template, including 401
       "GET /v1/identity/verification_reports": 2,
       "GET /v1/identity/verification_reports/:id": 1,
     },
+    // Requests that got past authentication, by connected account.
+    requestsByAccount: { platform: 6 },
     rateLimited: 1,
     faults: 1,
   });
@@ -49,7 +51,7 @@ test("reset empties every store and restores stats and config", async () => {
   await emu.control.config({ latencyMs: 500, faults: { errorRate: 1 } });
   await emu.control.reset();
   expect(await emu.control.sessions(key)).toEqual([]);
-  expect(await emu.control.stats()).toEqual({ requests: {}, rateLimited: 0, faults: 0 });
+  expect(await emu.control.stats()).toEqual({ requests: {}, requestsByAccount: {}, rateLimited: 0, faults: 0 });
   const t0 = Date.now();
   expect((await emu.stripe(key).identity.verificationSessions.list()).data).toEqual([]);
   expect(Date.now() - t0).toBeLessThan(400);
