@@ -5,6 +5,10 @@ import { isWellFormedKey, maskKey } from "./stripe/keys";
 
 export { CONFIG_NAMESPACE };
 
+/** A connected account id (`acct_...`), as Stripe writes them. */
+export const STRIPE_ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/;
+export const STRIPE_ACCOUNT_RULE = "expected a connected account id such as acct_1A2b3C4d (Stripe Connect)";
+
 const booleanText = z
   .union([z.boolean(), z.enum(["true", "false"])])
   .transform((value) => value === true || value === "true");
@@ -20,6 +24,8 @@ export const ProviderConfig = z.strictObject({
     .optional(),
   allowLivemode: booleanText.default(false),
   maxNetworkRetries: integerText.pipe(z.number().int().min(0).max(10)).default(3),
+  /** Connect: act on this connected account by default (the `Stripe-Account` header). */
+  stripeAccount: z.string().regex(STRIPE_ACCOUNT_ID).optional(),
 });
 export type ProviderConfig = z.output<typeof ProviderConfig>;
 
@@ -33,6 +39,7 @@ const ENV_FALLBACK: Record<string, string | undefined> = {
   apiBase: "STRIPE_API_BASE",
   allowLivemode: "STRIPE_IDENTITY_ALLOW_LIVEMODE",
   maxNetworkRetries: undefined,
+  stripeAccount: "STRIPE_ACCOUNT",
 };
 
 /**
@@ -44,6 +51,7 @@ const RULE: Record<string, string> = {
   apiBase: "expected an http or https URL such as http://127.0.0.1:12111",
   allowLivemode: "expected true or false",
   maxNetworkRetries: "expected a whole number from 0 to 10",
+  stripeAccount: STRIPE_ACCOUNT_RULE,
 };
 
 export function resolveConfig(source: ConfigSource | undefined, env: NodeJS.ProcessEnv = process.env): ProviderConfig {

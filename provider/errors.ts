@@ -26,6 +26,9 @@ export class UserInputError extends IdentityError {}
 /** The key's mode (test/live) disagrees with the mode recorded for the object. */
 export class ModeMismatchError extends IdentityError {}
 
+/** The connected account a session lives in (recorded in state) is not the one configured now. */
+export class AccountMismatchError extends IdentityError {}
+
 /** A session stayed `processing` longer than the caller was willing to wait. */
 export class ProcessingTimeoutError extends IdentityError {}
 

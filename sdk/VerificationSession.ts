@@ -26,6 +26,9 @@ export class VerificationSession extends pulumi.dynamic.Resource {
   declare readonly lastError: pulumi.Output<LastError | null>;
   declare readonly lastVerificationReport: pulumi.Output<ReportSummary | null>;
   declare readonly redactionStatus: pulumi.Output<RedactionStatus | null>;
+  /** The connected account the session lives in; null: the platform's own. */
+  declare readonly sessionAccount: pulumi.Output<string | null>;
+  declare readonly stripeAccount: pulumi.Output<string | undefined>;
 
   declare readonly verificationFlow: pulumi.Output<string | undefined>;
   declare readonly options: pulumi.Output<{ document?: Record<string, unknown> } | undefined>;
@@ -58,6 +61,7 @@ export class VerificationSession extends pulumi.dynamic.Resource {
       lastError: undefined,
       lastVerificationReport: undefined,
       redactionStatus: undefined,
+      sessionAccount: undefined,
     };
     const secrets = [...new Set([...(opts?.additionalSecretOutputs ?? []), ...SECRET_OUTPUTS])];
     super(serializableProvider("session"), name, props, { ...opts, additionalSecretOutputs: secrets }, "stripe-identity", "VerificationSession");

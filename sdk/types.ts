@@ -56,6 +56,12 @@ export interface VerificationSessionArgs {
   tagMetadata?: pulumi.Input<boolean>;
   /** Also store per-check statuses of the last verification report (no personal data). Default false. */
   includeReportSummary?: pulumi.Input<boolean>;
+  /**
+   * Connect: the connected account (`acct_...`) the session lives in; every request for it carries
+   * `Stripe-Account`. Default: `stripe-identity:stripeAccount` (or `STRIPE_ACCOUNT`); unset, the
+   * platform's own account. Recorded in state (`sessionAccount`); a change replaces the session.
+   */
+  stripeAccount?: pulumi.Input<string>;
 }
 
 export interface LastError {

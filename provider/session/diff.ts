@@ -8,6 +8,7 @@ import { argsOfState, changedUpdatableFields, inexpressibleChanges } from "./map
 import {
   CREATE_ONLY_FIELDS,
   LIFECYCLE_FIELDS,
+  PLACEMENT_FIELDS,
   type LifecycleField,
   type SessionArgs,
   type UpdatableField,
@@ -48,6 +49,10 @@ export function planDiff(id: string, olds: Record<string, unknown>, news: Record
   let updates: UpdatableField[] = [];
 
   for (const field of CREATE_ONLY_FIELDS) {
+    if (!sameValue(oldArgs[field], newArgs[field])) replaces.push(field);
+  }
+  // Another connected account is another place: the session cannot move there.
+  for (const field of PLACEMENT_FIELDS) {
     if (!sameValue(oldArgs[field], newArgs[field])) replaces.push(field);
   }
 

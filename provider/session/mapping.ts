@@ -152,7 +152,7 @@ export function reportSummary(report: ApiSession["last_verification_report"], wi
  * Stripe reports. `return_url` is never returned by the API, so it comes from the args; verified
  * outputs (personal data) are not copied.
  */
-export function toOutputs(session: ApiSession, args: SessionArgs): SessionOutputs {
+export function toOutputs(session: ApiSession, args: SessionArgs, sessionAccount: string | null): SessionOutputs {
   const lastError: LastError | null = session.last_error
     ? { code: session.last_error.code ?? null, reason: session.last_error.reason ?? null }
     : null;
@@ -168,12 +168,13 @@ export function toOutputs(session: ApiSession, args: SessionArgs): SessionOutput
     lastError,
     lastVerificationReport: reportSummary(session.last_verification_report, args.includeReportSummary),
     redactionStatus: redaction === "processing" || redaction === "redacted" || redaction === "validated" ? (redaction as RedactionStatus) : null,
+    sessionAccount,
   };
 }
 
 /** The args part of a state object (drops computed fields and Pulumi's own `__` keys). */
 export function argsOfState(state: Record<string, unknown>): Record<string, unknown> {
-  const computed = new Set(["status", "livemode", "created", "clientSecret", "url", "lastError", "lastVerificationReport", "redactionStatus"]);
+  const computed = new Set(["status", "livemode", "created", "clientSecret", "url", "lastError", "lastVerificationReport", "redactionStatus", "sessionAccount"]);
   const args: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(state)) {
     if (key.startsWith("__") || computed.has(key) || value === undefined) continue;

@@ -6,7 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { resolveConfig, requireApiKey, type ConfigSource, type ProviderConfig } from "../config";
-import { ModeMismatchError, UserInputError } from "../errors";
+import { AccountMismatchError, ModeMismatchError, UserInputError } from "../errors";
 import { realSleep, type BackoffPolicy, type Sleep } from "../stripe/backoff";
 import { createStripeClient } from "../stripe/client";
 import { isResourceMissing } from "../stripe/errors";
@@ -53,9 +53,20 @@ function parseArgs(inputs: unknown): SessionArgs {
   return SessionArgs.parse(Object.fromEntries(Object.entries(outcome.inputs).filter(([key]) => !key.startsWith("__"))));
 }
 
+interface Client {
+  api: SessionApi;
+  apiKey: string;
+  mode: KeyMode | undefined;
+}
+
+function accountName(account: string | null): string {
+  return account === null ? "the platform's own account (no stripeAccount)" : `connected account ${account}`;
+}
+
 export class SessionProvider implements pulumi.dynamic.ResourceProvider {
   private config: ProviderConfig | undefined;
-  private client: { api: SessionApi; apiKey: string; mode: KeyMode | undefined } | undefined;
+  /** One client per connected account ("" for the platform's own). */
+  private clients = new Map<string, Client>();
   private readonly log: Logger;
   private readonly sleep: Sleep;
   private readonly now: () => number;
@@ -68,7 +79,7 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
 
   configure = async (req: { config: ConfigSource }): Promise<void> => {
     this.config = resolveConfig(req.config, this.deps.env);
-    this.client = undefined;
+    this.clients.clear();
   };
 
   check = async (_olds: unknown, news: unknown): Promise<pulumi.dynamic.CheckResult> => {
@@ -83,8 +94,9 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
 
   create = async (inputs: unknown): Promise<pulumi.dynamic.CreateResult<SessionOutputs>> => {
     const args = parseArgs(inputs);
-    const { api, apiKey } = this.connect();
-    if (args.adoptSessionId) return this.adopt(args);
+    const account = this.accountFor(args);
+    const { api, apiKey } = this.connect(account);
+    if (args.adoptSessionId) return this.adopt(args, account);
     try {
       const params = createParams(args);
       const derived = args.pulumiTag ? createIdempotencyKey(args.pulumiTag, params) : undefined;
@@ -101,7 +113,7 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
           session = current;
         }
       }
-      return { id: session.id, outs: toOutputs(session, args) };
+      return { id: session.id, outs: toOutputs(session, args, account) };
     } catch (error) {
       throw apiFailure("create", undefined, error, apiKey);
     }
@@ -109,12 +121,13 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
 
   read = async (id: string, props?: unknown): Promise<pulumi.dynamic.ReadResult<SessionOutputs>> => {
     const state = asRecord(props);
-    const { api, apiKey } = this.connect();
-    this.assertMode(id, state, "read");
     const args = stateArgs(state);
+    const account = this.assertAccount(id, state, this.accountFor(args), "read");
+    const { api, apiKey } = this.connect(account);
+    this.assertMode(id, state, "read");
     try {
       const session = await api.retrieve(id, args.includeReportSummary);
-      return { id: session.id, props: toOutputs(session, args) };
+      return { id: session.id, props: toOutputs(session, args, account) };
     } catch (error) {
       // 404 in the key's own mode (the mode was checked above): gone, and Pulumi drops it on refresh.
       if (isResourceMissing(error)) return { id: "" };
@@ -131,34 +144,37 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
       const computed = StateComputed.parse(Object.fromEntries(Object.keys(SessionComputedShape).map((k) => [k, state[k]])));
       return { outs: { ...args, ...computed } as SessionOutputs };
     }
-    const { api, apiKey } = this.connect();
+    const account = this.assertAccount(id, state, this.accountFor(args), "update");
+    const { api, apiKey } = this.connect(account);
     this.assertMode(id, state, "update");
     try {
-      return { outs: toOutputs(await api.update(id, params, args.includeReportSummary), args) };
+      return { outs: toOutputs(await api.update(id, params, args.includeReportSummary), args, account) };
     } catch (error) {
       throw apiFailure("update", id, error, apiKey);
     }
   };
 
   delete = async (id: string, props: unknown): Promise<void> => {
-    const { api, apiKey, mode } = this.connect();
+    const state = asRecord(props);
+    const account = this.assertAccount(id, state, this.accountFor(stateArgs(state)), "delete");
+    const { api, apiKey, mode } = this.connect(account);
     await deleteSession(
       { api, apiKey, keyMode: mode, log: this.log, sleep: this.sleep, now: this.now, pollPolicy: this.deps.pollPolicy ?? DEFAULT_POLL_POLICY },
       id,
-      asRecord(props),
+      state,
     );
   };
 
   /** Manage an existing session: same mode as the key, create-only args must match, others applied. */
-  private async adopt(args: SessionArgs): Promise<pulumi.dynamic.CreateResult<SessionOutputs>> {
-    const { api, apiKey, mode } = this.connect();
+  private async adopt(args: SessionArgs, account: string | null): Promise<pulumi.dynamic.CreateResult<SessionOutputs>> {
+    const { api, apiKey, mode } = this.connect(account);
     const id = args.adoptSessionId as string;
     let session: ApiSession;
     try {
       session = await api.retrieve(id, args.includeReportSummary);
     } catch (error) {
       if (isResourceMissing(error)) {
-        throw new UserInputError(`adoptSessionId: no VerificationSession ${id} is visible to this ${mode ?? "unknown"}-mode key`, { statusCode: 404 });
+        throw new UserInputError(`adoptSessionId: no VerificationSession ${id} is visible to this ${mode ?? "unknown"}-mode key in ${accountName(account)}`, { statusCode: 404 });
       }
       throw apiFailure("retrieve (adopt)", id, error, apiKey);
     }
@@ -176,31 +192,60 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     const baseline = { ...existing, metadata: Object.fromEntries(Object.keys(args.metadata ?? {}).map((k) => [k, existing.metadata?.[k] ?? ""])) };
     const desired = { ...baseline, ...Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) } as SessionArgs;
     const changed = changedUpdatableFields(baseline, desired);
-    if (changed.length === 0) return { id: session.id, outs: toOutputs(session, args) };
+    if (changed.length === 0) return { id: session.id, outs: toOutputs(session, args, account) };
     if (!isUpdatable({ status: session.status, redactionStatus: session.redaction?.status ?? null })) {
       throw new UserInputError(`adoptSessionId: ${id} is ${session.status}${session.redaction ? " and redacted" : ""}, so ${changed.join(", ")} cannot be changed; leave them unset or match the session`);
     }
     try {
-      return { id: session.id, outs: toOutputs(await api.update(id, updateParams(baseline, desired), args.includeReportSummary), args) };
+      return { id: session.id, outs: toOutputs(await api.update(id, updateParams(baseline, desired), args.includeReportSummary), args, account) };
     } catch (error) {
       throw apiFailure("update (adopt)", id, error, apiKey);
     }
   }
 
   private assertMode(id: string, state: Record<string, unknown>, operation: string): void {
-    const mismatch = modeMismatch(typeof state.livemode === "boolean" ? state.livemode : undefined, this.connect().mode);
+    const mismatch = modeMismatch(typeof state.livemode === "boolean" ? state.livemode : undefined, this.connect(null).mode);
     if (mismatch) throw new ModeMismatchError(`cannot ${operation} VerificationSession ${id}: ${mismatch}`);
   }
 
-  private connect(): { api: SessionApi; apiKey: string; mode: KeyMode | undefined } {
-    if (this.client) return this.client;
-    const config = this.config ?? resolveConfig(undefined, this.deps.env);
+  private currentConfig(): ProviderConfig {
+    return this.config ?? resolveConfig(undefined, this.deps.env);
+  }
+
+  /** The account a resource acts on: its `stripeAccount` arg, else the config's; null: the platform's own. */
+  private accountFor(args: Partial<SessionArgs>): string | null {
+    return args.stripeAccount ?? this.currentConfig().stripeAccount ?? null;
+  }
+
+  /**
+   * A session lives in one account. Acting on it with another one configured would see a 404 and
+   * drop it from state (or act elsewhere), so it is an error naming both, like the mode mismatch.
+   * State written before accounts were recorded has none: nothing to compare.
+   */
+  private assertAccount(id: string, state: Record<string, unknown>, configured: string | null, operation: string): string | null {
+    if (!("sessionAccount" in state) || state.sessionAccount === undefined) return configured;
+    const recorded = typeof state.sessionAccount === "string" ? state.sessionAccount : null;
+    if (recorded !== configured) {
+      throw new AccountMismatchError(
+        `cannot ${operation} VerificationSession ${id}: it lives in ${accountName(recorded)} (recorded in state), but ${accountName(configured)} is configured ` +
+          `(the resource's stripeAccount arg, else stripe-identity:stripeAccount or STRIPE_ACCOUNT). Configure ${recorded ?? "no account"} again to manage it; ` +
+          "nothing was changed and the resource stays in state",
+      );
+    }
+    return recorded;
+  }
+
+  private connect(account: string | null): Client {
+    const cached = this.clients.get(account ?? "");
+    if (cached) return cached;
+    const config = this.currentConfig();
     const apiKey = requireApiKey(config);
     const api = this.deps.api
-      ? this.deps.api(config, apiKey)
-      : sessionApi(createStripeClient({ apiKey, apiBase: config.apiBase, maxNetworkRetries: config.maxNetworkRetries }), this.sleep);
-    this.client = { api, apiKey, mode: keyMode(apiKey) };
-    return this.client;
+      ? this.deps.api({ ...config, stripeAccount: account ?? undefined }, apiKey)
+      : sessionApi(createStripeClient({ apiKey, apiBase: config.apiBase, maxNetworkRetries: config.maxNetworkRetries, stripeAccount: account ?? undefined }), this.sleep);
+    const client: Client = { api, apiKey, mode: keyMode(apiKey) };
+    this.clients.set(account ?? "", client);
+    return client;
   }
 }
 

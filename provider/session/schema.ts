@@ -5,6 +5,7 @@
  *
  * The schemas are data for check() and the provider; they are never captured into `__provider`.
  */
+import { STRIPE_ACCOUNT_ID, STRIPE_ACCOUNT_RULE } from "../config";
 import { z } from "zod";
 
 
@@ -76,6 +77,8 @@ export const LifecycleShape = {
   tagMetadata: z.boolean().default(true),
   includeReportSummary: z.boolean().default(false),
   pulumiTag: PulumiTag.optional(),
+  /** Connect: the connected account the session lives in (default: stripe-identity:stripeAccount). A change replaces. */
+  stripeAccount: z.string().regex(STRIPE_ACCOUNT_ID, STRIPE_ACCOUNT_RULE).optional(),
 };
 
 export const SessionArgs = z
@@ -137,6 +140,8 @@ export const SessionComputedShape = {
   lastError: LastError.nullable(),
   lastVerificationReport: ReportSummary.nullable(),
   redactionStatus: RedactionStatus.nullable(),
+  /** The connected account the session lives in; null: the platform's own account. */
+  sessionAccount: z.string().nullable(),
 };
 
 /** Outputs = inputs (after defaults) + what Stripe reports. `verified_outputs` is never here. */
@@ -162,6 +167,8 @@ export const LIFECYCLE_FIELDS = [
   "includeReportSummary",
   "adoptSessionId",
 ] as const;
+/** Where the session lives (Connect): a change is a new session in the other account. */
+export const PLACEMENT_FIELDS = ["stripeAccount"] as const;
 /** Never compared: the tag's source values change with renames and carry no desired state. */
 export const IGNORED_FIELDS = ["pulumiTag"] as const;
 

@@ -4,6 +4,7 @@ import { changedUpdatableFields, inexpressibleChanges, updateParams } from "../.
 import {
   CREATE_ONLY_FIELDS,
   IGNORED_FIELDS,
+  PLACEMENT_FIELDS,
   LIFECYCLE_FIELDS,
   LifecycleShape,
   SessionParamsShape,
@@ -45,17 +46,18 @@ const CHANGES: Record<string, [unknown, unknown]> = {
   tagMetadata: [true, false],
   includeReportSummary: [false, true],
   adoptSessionId: [ID, undefined],
+  stripeAccount: ["acct_A1", "acct_B2"],
   pulumiTag: [{ project: "p", stack: "s", resource: "r" }, { project: "p", stack: "s", resource: "renamed" }],
 };
 
 describe("field classification", () => {
   it("classifies every input field exactly once", () => {
-    const classified = [...CREATE_ONLY_FIELDS, ...UPDATABLE_FIELDS, ...LIFECYCLE_FIELDS, ...IGNORED_FIELDS].sort();
+    const classified = [...CREATE_ONLY_FIELDS, ...UPDATABLE_FIELDS, ...LIFECYCLE_FIELDS, ...PLACEMENT_FIELDS, ...IGNORED_FIELDS].sort();
     expect(classified).toEqual(Object.keys({ ...SessionParamsShape, ...LifecycleShape }).sort());
     expect(Object.keys(CHANGES).sort()).toEqual(classified);
   });
 
-  it.each(CREATE_ONLY_FIELDS.map((f) => [f]))("%s: create-only, a change replaces", (field) => {
+  it.each([...CREATE_ONLY_FIELDS, ...PLACEMENT_FIELDS].map((f) => [f]))("%s: create-only, a change replaces", (field) => {
     const [before, after] = CHANGES[field];
     const plan = planDiff(ID, state({ [field]: before }), { ...baseArgs, [field]: after });
     expect(plan).toMatchObject({ changes: true, replaces: [field], updates: [] });

@@ -76,7 +76,7 @@ describe("mapping", () => {
       url: "https://verify.example/1",
       verified_outputs: { first_name: "Jenny" },
     } as unknown as Stripe.Identity.VerificationSession;
-    const outs = toOutputs(session, args);
+    const outs = toOutputs(session, args, null);
     expect(outs).toMatchObject({ returnUrl: "https://example.com/done", metadata: { team: "kyc" }, status: "verified", clientSecret: "vs_1_secret" });
     expect(JSON.stringify(outs)).not.toMatch(/Jenny|verified_outputs/);
     expect(SessionOutputs.safeParse(outs).success).toBe(true);
