@@ -4,7 +4,7 @@
  * error names the flag it is about.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { resolveConfig } from "../provider/config";
+import { resolveConfig, STRIPE_ACCOUNT_ID, STRIPE_ACCOUNT_RULE } from "../provider/config";
 import { maskKey, redactSecret } from "../provider/stripe/keys";
 import { parseExclusionSpec } from "../provider/redaction/exclusions";
 import { RedactionFilter, reservedKeyProblem, SESSION_STATUSES, UNBOUNDED_MESSAGE } from "../provider/redaction/filter";
@@ -22,6 +22,8 @@ export interface SweepCliOptions {
   endpointRps?: number;
   concurrency?: number;
   apiBase?: string;
+  /** Connect: the connected account every request acts on (--stripe-account or STRIPE_ACCOUNT). */
+  stripeAccount?: string;
   /** From STRIPE_API_KEY only. */
   apiKey: string;
 }
@@ -119,6 +121,7 @@ function buildProgram(): Command {
     .option("--endpoint-rps <n>", "requests per second per endpoint: listing, retrieving, redacting, cancelling (default 25, Stripe's per-endpoint limit)", positiveNumber("--endpoint-rps"))
     .option("--concurrency <n>", "requests in flight at most (default: enough to reach --rps)", positiveInteger("--concurrency", false, MAX_CONCURRENCY))
     .option("--api-base <url>", "API base URL, e.g. http://127.0.0.1:12111 for the emulator (also STRIPE_API_BASE)")
+    .option("--stripe-account <acct>", "Connect: sweep this connected account's sessions (acct_...; also STRIPE_ACCOUNT)")
     .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.")
     .helpOption("-h, --help", "show this help")
     .allowExcessArguments(false)
@@ -192,6 +195,10 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
   const apiBase = (o.apiBase as string | undefined) ?? config.apiBase;
   if (apiBase !== undefined && !/^https?:\/\/[^\s]+$/.test(apiBase)) return { kind: "usage", message: `--api-base: expected an http(s) URL, got "${apiBase}"` };
   if (!config.apiKey) return { kind: "usage", message: "no API key: set STRIPE_API_KEY (the key is never taken from a flag)" };
+  const stripeAccount = (o.stripeAccount as string | undefined) ?? config.stripeAccount;
+  if (stripeAccount !== undefined && !STRIPE_ACCOUNT_ID.test(stripeAccount)) {
+    return { kind: "usage", message: `--stripe-account: ${STRIPE_ACCOUNT_RULE}, got "${stripeAccount.slice(0, 80)}"` };
+  }
 
   return {
     kind: "run",
@@ -207,6 +214,7 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
       endpointRps: o.endpointRps as number | undefined,
       concurrency: o.concurrency as number | undefined,
       apiBase,
+      ...(stripeAccount !== undefined ? { stripeAccount } : {}),
       apiKey: config.apiKey,
     },
   };

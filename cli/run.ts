@@ -37,6 +37,7 @@ export async function runSweepCli(options: SweepCliOptions, io: CliIo): Promise<
     report = await runBulkRedaction({
       apiKey: options.apiKey,
       apiBase: options.apiBase,
+      stripeAccount: options.stripeAccount,
       allowLivemode: options.allowLivemode,
       filter: options.filter,
       action: options.action,

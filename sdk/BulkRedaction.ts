@@ -72,11 +72,17 @@ export interface BulkRedactionArgs {
    * the run, naming their count: at teardown the resource stays in state. Default 120; 0 fails at once.
    */
   processingTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * Connect: sweep this connected account's sessions (`acct_...`; every request carries
+   * `Stripe-Account`). Default `stripe-identity:stripeAccount` (or `STRIPE_ACCOUNT`); unset, the
+   * platform's own. Recorded as `runAccount`; a change replaces the resource.
+   */
+  stripeAccount?: pulumi.Input<string>;
   /** Any values: changing them runs the sweep again on the next `up` (with `runOn` including `update`), e.g. today's date for at most one run a day. */
   triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
 }
 
-const OUTPUTS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase"] as const;
+const OUTPUTS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase", "runAccount"] as const;
 
 /** The dynamic resource inside the component: its state records the last run. */
 class BulkRedactionRun extends pulumi.dynamic.Resource {
@@ -89,6 +95,7 @@ class BulkRedactionRun extends pulumi.dynamic.Resource {
   declare readonly failed: pulumi.Output<number>;
   declare readonly lastRunAt: pulumi.Output<string | null>;
   declare readonly lastRunPhase: pulumi.Output<BulkRedactionPhase | null>;
+  declare readonly runAccount: pulumi.Output<string | null>;
 
   constructor(name: string, args: BulkRedactionArgs, opts: pulumi.CustomResourceOptions) {
     const props: pulumi.Inputs = { ...args, resourceName: name };
@@ -113,6 +120,8 @@ export class BulkRedaction extends pulumi.ComponentResource {
   /** ISO time of the last run; null before any. */
   readonly lastRunAt: pulumi.Output<string | null>;
   readonly lastRunPhase: pulumi.Output<BulkRedactionPhase | null>;
+  /** The connected account the runs act on; null: the platform's own. */
+  readonly runAccount: pulumi.Output<string | null>;
 
   constructor(name: string, args: BulkRedactionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("stripe-identity:index:BulkRedaction", name, {}, opts);
@@ -126,6 +135,7 @@ export class BulkRedaction extends pulumi.ComponentResource {
     this.failed = run.failed;
     this.lastRunAt = run.lastRunAt;
     this.lastRunPhase = run.lastRunPhase;
+    this.runAccount = run.runAccount;
     this.registerOutputs({
       matched: this.matched,
       redacted: this.redacted,

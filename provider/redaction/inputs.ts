@@ -4,6 +4,7 @@
  * does not know yet (preview) skipped rather than reported.
  */
 import { z } from "zod";
+import { STRIPE_ACCOUNT_ID, STRIPE_ACCOUNT_RULE } from "../config";
 import { UserInputError } from "../errors";
 import { containsUnknown, valueAt } from "../values";
 import { compileFilter, EmptyRangeError, RedactionFilter, reservedKeyProblem, UNBOUNDED_MESSAGE } from "./filter";
@@ -46,6 +47,8 @@ export const BulkRedactionArgs = z.strictObject({
    * redact nor cancel is allowed yet); any still processing then fail the run.
    */
   processingTimeoutSeconds: z.number().int("must be a whole number of seconds").min(0, "must be 0 or more").max(3600, "must be at most 3600 (an hour)").default(120),
+  /** Connect: the connected account the runs act on (default: stripe-identity:stripeAccount); a change replaces. */
+  stripeAccount: z.string().regex(STRIPE_ACCOUNT_ID, STRIPE_ACCOUNT_RULE).optional(),
   /** Any values; a change makes the next `up` run the sweep again (with runOn update). */
   triggers: z.array(z.json()).optional(),
   /** Set by the SDK: the resource's name, for log lines. Not an arg users pass. */
@@ -55,7 +58,7 @@ export type BulkRedactionArgs = z.output<typeof BulkRedactionArgs>;
 export type BulkRedactionArgsInput = z.input<typeof BulkRedactionArgs>;
 
 /** The input fields whose change is an update (everything but the log name). */
-export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "endpointRequestsPerSecond", "allowLivemode", "processingTimeoutSeconds", "triggers"] as const;
+export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "endpointRequestsPerSecond", "allowLivemode", "processingTimeoutSeconds", "stripeAccount", "triggers"] as const;
 
 function unknownOnPath(root: unknown, path: readonly PropertyKey[]): boolean {
   const at = valueAt(root, path);
@@ -68,7 +71,7 @@ export interface CheckFailure {
 }
 
 /** The outputs the provider adds; present (as placeholders or values) next to the inputs. */
-export const OUTPUT_FIELDS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase"] as const;
+export const OUTPUT_FIELDS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase", "runAccount"] as const;
 
 /**
  * Inputs as Pulumi hands them over, without its own `__` keys (`__provider`), the outputs stored

@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { resolveConfig, requireApiKey, type ConfigSource, type ProviderConfig } from "../config";
-import { IdentityError } from "../errors";
+import { AccountMismatchError, IdentityError } from "../errors";
 import { pulumiLogger, type Logger } from "../log";
 import { redactSecret } from "../stripe/keys";
 import { sameValue } from "../values";
@@ -93,20 +93,24 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     const changed = DIFFED_FIELDS.filter((field) => !sameValue(olds[field], news[field]));
     // everyUp: every `up` is an update, so every up runs the sweep (and preview says so).
     const everyUp = Array.isArray(news.runOn) && news.runOn.includes("everyUp");
-    return { changes: changed.length > 0 || everyUp, replaces: [], deleteBeforeReplace: false };
+    // Another connected account is another resource: the old one's teardown runs in its own account.
+    const replaces = sameValue(olds.stripeAccount, news.stripeAccount) ? [] : ["stripeAccount"];
+    return { changes: changed.length > 0 || everyUp, replaces, deleteBeforeReplace: false };
   };
 
   create = async (inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> => {
     const args = parseBulkArgs(inputs);
     const id = `bulkredaction-${randomUUID()}`;
-    const outputs = runsOn(args.runOn, "create") ? await this.run(args, "create") : NO_RUN;
-    return { id, outs: { ...args, ...outputs } };
+    const runAccount = this.accountFor(args);
+    const outputs = runsOn(args.runOn, "create") ? await this.run(args, "create", runAccount) : NO_RUN;
+    return { id, outs: { ...args, ...outputs, runAccount } };
   };
 
   update = async (_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> => {
     const args = parseBulkArgs(news);
-    const outputs = runsOn(args.runOn, "update") ? await this.run(args, "update") : previousOutputs(olds);
-    return { outs: { ...args, ...outputs } };
+    const runAccount = this.assertAccount(olds, this.accountFor(args), "update");
+    const outputs = runsOn(args.runOn, "update") ? await this.run(args, "update", runAccount) : previousOutputs(olds);
+    return { outs: { ...args, ...outputs, runAccount } };
   };
 
   delete = async (_id: string, props: Record<string, unknown>): Promise<void> => {
@@ -122,16 +126,40 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
       this.log.info(`BulkRedaction ${String(props.resourceName ?? "")} (destroy): nothing to do: ${error.reason}`);
       return;
     }
-    if (runsOn(args.runOn, "destroy")) await this.run(args, "destroy");
+    if (!runsOn(args.runOn, "destroy")) return;
+    await this.run(args, "destroy", this.assertAccount(props, this.accountFor(args), "destroy"));
   };
+
+  private accountFor(args: BulkRedactionArgs): string | null {
+    return args.stripeAccount ?? (this.config ?? resolveConfig(undefined, this.deps.env)).stripeAccount ?? null;
+  }
+
+  /**
+   * The runs of one resource act on one account (recorded as `runAccount`). A teardown in another
+   * account, because the config changed since, would redact the wrong sessions and leave the right
+   * ones: an error naming both. State from before accounts were recorded has none to compare.
+   */
+  private assertAccount(state: Record<string, unknown>, configured: string | null, phase: RunPhase): string | null {
+    if (state.runAccount === undefined) return configured;
+    const recorded = typeof state.runAccount === "string" ? state.runAccount : null;
+    if (recorded !== configured) {
+      const name = (account: string | null) => (account === null ? "the platform's own account" : `connected account ${account}`);
+      throw new AccountMismatchError(
+        `BulkRedaction ${String(state.resourceName ?? "")} (${phase}): its runs act on ${name(recorded)} (recorded in state), but ${name(configured)} is configured ` +
+          "(the stripeAccount arg, else stripe-identity:stripeAccount or STRIPE_ACCOUNT); configure it back; nothing was run and the resource stays in state",
+      );
+    }
+    return recorded;
+  }
 
   read = async (id: string, props?: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> => ({ id, props: props ?? {} });
 
   /** Runs the sweep for one phase; throws (naming failed ids) unless every matched session was handled. */
-  private async run(args: BulkRedactionArgs, phase: RunPhase): Promise<BulkRedactionOutputs> {
+  private async run(args: BulkRedactionArgs, phase: RunPhase, account: string | null): Promise<BulkRedactionOutputs> {
     const config = this.config ?? resolveConfig(undefined, this.deps.env);
     const apiKey = requireApiKey(config);
-    const label = `BulkRedaction ${args.resourceName ?? ""} (${phase}${args.dryRun ? ", dry run" : ""})`.replace("  ", " ");
+    const where = account === null ? "" : `, ${account}`;
+    const label = `BulkRedaction ${args.resourceName ?? ""} (${phase}${where}${args.dryRun ? ", dry run" : ""})`.replace("  ", " ");
     const progress = throttle((line: string) => this.log.info(`${label}: ${line}`, true), this.deps.progressIntervalMs ?? 2_000);
     this.log.info(`${label}: ${args.action} sessions matching ${JSON.stringify(args.filter)}`);
     let report: SweepReport;
@@ -139,6 +167,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
       report = await runBulkRedaction({
         apiKey,
         apiBase: config.apiBase,
+        ...(account !== null ? { stripeAccount: account } : {}),
         allowLivemode: args.allowLivemode || config.allowLivemode,
         filter: args.filter,
         action: args.action,

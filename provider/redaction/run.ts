@@ -30,6 +30,8 @@ export const DEFAULT_RPS = { test: 25, live: 100 } as const;
 export interface BulkRunRequest {
   apiKey: string;
   apiBase?: string;
+  /** Connect: every request of the run acts on this connected account (`Stripe-Account`). */
+  stripeAccount?: string;
   allowLivemode?: boolean;
   /** Raw filter: validated here (UserInputError naming the field). */
   filter: unknown;
@@ -81,7 +83,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
   const api =
     request.api ??
     stripeSweepApi(
-      request.stripe ?? createStripeClient({ apiKey: request.apiKey, apiBase: request.apiBase, maxNetworkRetries: 0, timeoutMs }),
+      request.stripe ?? createStripeClient({ apiKey: request.apiKey, apiBase: request.apiBase, stripeAccount: request.stripeAccount, maxNetworkRetries: 0, timeoutMs }),
       { timeoutMs },
     );
   const budgets = new Budgets(
