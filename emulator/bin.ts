@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     .option("--latency <ms>", "added latency per /v1 request in ms", integer("--latency", 0, 600_000), 0)
     .option("--jitter <ms>", "random extra latency up to ms", integer("--jitter", 0, 600_000), 0)
     .option("--redaction-delay <ms>", "ms before redaction.status goes processing -> redacted", integer("--redaction-delay", 0, 600_000), 0)
+    .option("--connected-account <acct>", "Connect: a connected account every key may act for with Stripe-Account (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
     .option("--quiet", "do not log requests")
     .showHelpAfterError(false)
     .configureOutput({ outputError: (text, write) => write(text) })
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const opts = program.opts<{
-    port: number; host: string; rateLimit?: { test: number; live: number }; perEndpointLimit?: number; concurrencyLimit?: number;
+    port: number; host: string; rateLimit?: { test: number; live: number }; perEndpointLimit?: number; concurrencyLimit?: number; connectedAccount?: string[];
     latency: number; jitter: number; redactionDelay: number; quiet?: boolean;
   }>();
   if (!opts.rateLimit && (opts.perEndpointLimit !== undefined || opts.concurrencyLimit !== undefined)) {
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     latencyMs: opts.latency,
     jitterMs: opts.jitter,
     redactionDelayMs: opts.redactionDelay,
+    connectedAccounts: opts.connectedAccount,
     log: opts.quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   });
   const limit = rateLimitConfig

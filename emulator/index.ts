@@ -3,7 +3,7 @@ import { AddressInfo } from "node:net";
 import { Duplex } from "node:stream";
 import { createHandler } from "./app";
 import { ConfigPatch, EmulatorConfig, mergeConfig, NO_FAULTS, type RateLimitConfig } from "./config";
-import { EmulatorState } from "./state";
+import { ACCOUNT_ID, EmulatorState } from "./state";
 
 /**
  * The local Stripe Identity emulator. Nothing starts on import: `startEmulator()` makes an
@@ -22,6 +22,8 @@ export interface EmulatorOptions {
   redactionDelayMs?: number;
   /** Makes ids, faults and jitter reproducible. */
   seed?: number;
+  /** Connect: connected accounts (`acct_...`) every key may act for with `Stripe-Account`. */
+  connectedAccounts?: string[];
   /** One line per request (method, path, status, ms); never a key. */
   log?: (line: string) => void;
 }
@@ -37,6 +39,10 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const defaults = configFromOptions(options);
   const state = new EmulatorState(defaults);
+  for (const account of options.connectedAccounts ?? []) {
+    if (!ACCOUNT_ID.test(account)) throw new RangeError(`connectedAccounts: "${account.slice(0, 80)}" is not a connected account id such as acct_1A2b3C`);
+    state.openAccounts.add(account);
+  }
   const handler = createHandler(state, options.log);
   const server = createServer({ keepAlive: true }, handler);
   server.keepAliveTimeout = 65_000;

@@ -64,6 +64,8 @@ export class EmulatorState {
   /** Session id -> owning account, for the control API's transition (which has no key). */
   sessionOwners = new Map<string, Account>();
   stats: Stats = emptyStats();
+  /** Connected accounts every key may act for (`--connected-account`, `connectedAccounts` option). */
+  openAccounts = new Set<string>();
   /** Platform key -> the connected accounts it may act for (registered by seed or the control API). */
   connected = new Map<string, Set<string>>();
   config: EmulatorConfig;
@@ -122,7 +124,7 @@ export class EmulatorState {
   }
 
   mayActFor(key: string, stripeAccount: string): boolean {
-    return this.connected.get(key)?.has(stripeAccount) ?? false;
+    return this.openAccounts.has(stripeAccount) || (this.connected.get(key)?.has(stripeAccount) ?? false);
   }
 
   /** Forgets the least recently used account without sessions (none: keep them all). */

@@ -137,4 +137,30 @@ describeEngine("examples through the Pulumi CLI", (cli) => {
     const live = await sessionsOf(key);
     for (const id of prod.ids) expect(redacted(live.get(id)!)).toBe(false);
   });
+
+  test("connect-platform: a session per connected account; destroy redacts each account's app sessions and nothing elsewhere", async () => {
+    const key = emulator.newKey();
+    const accounts = ["acct_1Shop", "acct_2Clinic"];
+    const created = { from: now() - 5 * DAY, to: now() - DAY };
+    for (const account of accounts) await emulator.control.seed({ apiKey: key, stripeAccount: account, count: 2, created, clientReferenceIdPrefix: "app-" });
+    await emulator.control.connectAccount(key, "acct_3Other");
+    const other = await emulator.control.seed({ apiKey: key, stripeAccount: "acct_3Other", count: 2, created, clientReferenceIdPrefix: "app-" });
+    const own = await emulator.control.seed({ apiKey: key, count: 2, created, clientReferenceIdPrefix: "app-" });
+    const stack = await readmeStack("connect-platform", key);
+    expect((await stack.op("up")).code).toBe(0);
+    for (const account of accounts) expect(await emulator.control.sessions(key, account)).toHaveLength(3);
+    const state = stack.resources().filter((r) => r.type.endsWith("VerificationSession"));
+    expect(state.map((r) => (r.outputs as { sessionAccount?: string }).sessionAccount).sort()).toEqual(accounts.slice().sort());
+
+    const destroy = await stack.op("destroy");
+    expect(destroy.code).toBe(0);
+    for (const account of accounts) {
+      expect(destroy.output).toMatch(new RegExp(`redact-${account} \\(destroy, ${account}\\).*matched 3; redacted 3`));
+      expect((await emulator.control.sessions(key, account)).every(redacted)).toBe(true);
+    }
+    for (const s of [...(await emulator.control.sessions(key, "acct_3Other")), ...(await emulator.control.sessions(key))]) {
+      expect([...other.ids, ...own.ids]).toContain(s.id);
+      expect(s.redaction).toBeNull();
+    }
+  });
 });
