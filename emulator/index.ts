@@ -2,20 +2,32 @@ import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { Duplex } from "node:stream";
 import { createHandler } from "./app";
-import { ConfigPatch, EmulatorConfig, mergeConfig, NO_FAULTS, type RateLimitConfig } from "./config";
+import { ConfigPatch, EmulatorConfig, mergeConfig, NO_FAULTS } from "./config";
 import { ACCOUNT_ID, EmulatorState } from "./state";
 
 /**
  * The local Stripe Identity emulator. Nothing starts on import: `startEmulator()` makes an
  * instance with its own state; `close()` stops it.
  */
+/**
+ * Stripe's limiter model: `test`/`live` requests per second per account, `perEndpoint` per account
+ * and endpoint, `concurrency` requests in flight per account. Declared plainly (not from the
+ * config's zod schema) so a program's types never depend on zod.
+ */
+export interface RateLimitOptions {
+  test: number;
+  live: number;
+  perEndpoint?: number;
+  concurrency?: number;
+}
+
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** 0 = any free port. */
   port?: number;
   /** Requests per second per account, by key mode; null/undefined = off. */
-  rateLimit?: RateLimitConfig | null;
+  rateLimit?: RateLimitOptions | null;
   latencyMs?: number;
   jitterMs?: number;
   /** How long `redaction.status` stays "processing" before "redacted" (default 0: at once). */

@@ -18,7 +18,7 @@ import { findSecret, LONG, report } from "./support";
 jest.setTimeout(LONG ? 600_000 : 90_000);
 
 const STACKS = LONG ? 4 : 2;
-const COUNT = LONG ? 15 : 6;
+const COUNT = LONG ? 15 : 4;
 const KEEP = Math.floor(COUNT / 2);
 const RATE = 4;
 const POLICIES = ["cancel", "redact", "retain"] as const;

@@ -10,6 +10,8 @@ import { createBulkRedactionProvider } from "../../../provider/redaction/provide
 import { AccountMismatchError } from "../../../provider/errors";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
 import { ensureBuilt } from "../../helpers/build";
+import { parseArgs } from "../../../cli/args";
+import { runSweepCli } from "../../../cli/run";
 import type { VerificationSession } from "../../../emulator/control-client";
 
 let emu: TestEmulator;
@@ -68,12 +70,20 @@ test("the CLI with --stripe-account (and STRIPE_ACCOUNT) sweeps that account onl
   expect(run.code).toBe(0);
   expect(JSON.parse(run.stdout)).toMatchObject({ matched: 20, redacted: 20 });
   expectOnlyAccountRedacted(before, await everySession(key), "acct_B2");
-  const plan = await sweep(["--created-before", "1d"], { STRIPE_ACCOUNT: "acct_A1" });
+  // The rest in-process (the same parse and run as the binary, without a node start each).
+  const inProcess = async (args: string[], env: Record<string, string> = {}) => {
+    const parsed = parseArgs(args, { env: { STRIPE_API_KEY: key, STRIPE_API_BASE: emu.url, ...env }, readFile: () => undefined });
+    if (parsed.kind !== "run") return { code: 2, stdout: "", stderr: parsed.kind === "usage" ? parsed.message : "" };
+    const out = { stdout: "", stderr: "" };
+    const code = await runSweepCli(parsed.options, { stdout: { write: (t: string) => (out.stdout += t) }, stderr: { write: (t: string) => (out.stderr += t) } });
+    return { code, ...out };
+  };
+  const plan = await inProcess(["--created-before", "1d"], { STRIPE_ACCOUNT: "acct_A1" });
   expect(plan.stdout).toMatch(/would redact: 20/);
-  const bad = await sweep(["--created-before", "1d", "--stripe-account", "acc_nope"]);
+  const bad = await inProcess(["--created-before", "1d", "--stripe-account", "acc_nope"]);
   expect(bad.code).toBe(2);
   expect(bad.stderr).toMatch(/--stripe-account: expected a connected account id such as acct_/);
-  const foreign = await sweep(["--created-before", "1d", "--yes", "--stripe-account", "acct_Other9"]);
+  const foreign = await inProcess(["--created-before", "1d", "--yes", "--stripe-account", "acct_Other9"]);
   expect(foreign.code).toBe(2);
   expect(foreign.stderr).toMatch(/does not have access to account 'acct_Other9'/);
   for (const out of [run, plan, bad, foreign]) expect(out.stdout + out.stderr).not.toContain(key);
