@@ -24,6 +24,8 @@ export interface SweepCliOptions {
   apiBase?: string;
   /** Connect: the connected account every request acts on (--stripe-account or STRIPE_ACCOUNT). */
   stripeAccount?: string;
+  /** Append evidence (hash-chained JSON Lines) to this file. */
+  evidence?: string;
   /** From STRIPE_API_KEY only. */
   apiKey: string;
 }
@@ -121,8 +123,9 @@ function buildProgram(): Command {
     .option("--endpoint-rps <n>", "requests per second per endpoint: listing, retrieving, redacting, cancelling (default 25, Stripe's per-endpoint limit)", positiveNumber("--endpoint-rps"))
     .option("--concurrency <n>", "requests in flight at most (default: enough to reach --rps)", positiveInteger("--concurrency", false, MAX_CONCURRENCY))
     .option("--api-base <url>", "API base URL, e.g. http://127.0.0.1:12111 for the emulator (also STRIPE_API_BASE)")
+    .option("--evidence <file>", "append a hash-chained JSON Lines record of the run to this file (no personal data); check it with: stripe-identity-sweep verify FILE")
     .option("--stripe-account <acct>", "Connect: sweep this connected account's sessions (acct_...; also STRIPE_ACCOUNT)")
-    .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.")
+    .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.\nstripe-identity-sweep verify FILE [--json]: check an --evidence file's chain and re-read the sessions it redacted (exit 0 all redacted, 4 some still processing, 5 chain broken).")
     .helpOption("-h, --help", "show this help")
     .allowExcessArguments(false)
     .exitOverride();
@@ -215,6 +218,7 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
       concurrency: o.concurrency as number | undefined,
       apiBase,
       ...(stripeAccount !== undefined ? { stripeAccount } : {}),
+      ...(typeof o.evidence === "string" ? { evidence: o.evidence } : {}),
       apiKey: config.apiKey,
     },
   };

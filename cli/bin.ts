@@ -8,8 +8,36 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { redactSecret } from "../provider/stripe/keys";
 import { parseArgs } from "./args";
 import { EXIT, runSweepCli } from "./run";
+import { runVerify, VERIFY_EXIT } from "./verify";
+import { resolveConfig } from "../provider/config";
+
+/** `stripe-identity-sweep verify FILE [--json] [--api-base URL]` (exit 0, 4 pending, 5 chain broken). */
+async function verify(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const usage = (message: string): number => {
+    process.stderr.write(`stripe-identity-sweep verify: ${message}\nUsage: stripe-identity-sweep verify FILE [--json] [--api-base URL]\n`);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: "usage", message } })}\n`);
+    return VERIFY_EXIT.usage;
+  };
+  const rest = argv.filter((arg) => arg !== "--json");
+  const baseAt = rest.indexOf("--api-base");
+  const apiBaseFlag = baseAt >= 0 ? rest.splice(baseAt, 2)[1] : undefined;
+  if (baseAt >= 0 && apiBaseFlag === undefined) return usage("--api-base needs a URL");
+  const unknown = rest.find((arg) => arg.startsWith("-"));
+  if (unknown) return usage(`unknown flag ${unknown}`);
+  if (rest.length !== 1) return usage(rest.length === 0 ? "name the evidence file" : "name one evidence file");
+  let config;
+  try {
+    config = resolveConfig(undefined, process.env);
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  if (!config.apiKey) return usage("no API key: set STRIPE_API_KEY (the key is never taken from a flag)");
+  return runVerify({ file: rest[0], json, apiKey: config.apiKey, apiBase: apiBaseFlag ?? config.apiBase }, { stdout: process.stdout, stderr: process.stderr });
+}
 
 async function main(): Promise<number> {
+  if (process.argv[2] === "verify") return verify(process.argv.slice(3));
   const parsed = parseArgs(process.argv.slice(2), {
     env: process.env,
     readFile: (path) => (existsSync(path) && statSync(path).isFile() ? readFileSync(path, "utf8") : undefined),

@@ -38,6 +38,8 @@ export async function runSweepCli(options: SweepCliOptions, io: CliIo): Promise<
       apiKey: options.apiKey,
       apiBase: options.apiBase,
       stripeAccount: options.stripeAccount,
+      evidencePath: options.evidence,
+      tool: "stripe-identity-sweep",
       allowLivemode: options.allowLivemode,
       filter: options.filter,
       action: options.action,

@@ -120,6 +120,11 @@ export class EmulatorControl {
     return page.data;
   }
 
+  /** Finishes every pending redaction now (of one key's accounts, or all); answers how many. */
+  async finishRedactions(apiKey?: string): Promise<number> {
+    return (await this.call<{ finished: number }>("POST", "/_emulator/redactions/finish", apiKey ? { apiKey } : {})).finished;
+  }
+
   /** Lets the platform key act for a connected account (`Stripe-Account`), as onboarding it on Stripe does. */
   async connectAccount(apiKey: string, stripeAccount: string): Promise<void> {
     await this.call("POST", "/_emulator/connected_accounts", { apiKey, stripeAccount });

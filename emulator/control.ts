@@ -9,6 +9,9 @@ import { renderSession } from "./render";
 import { ACCOUNT_ID, EmulatorState } from "./state";
 import { isWellFormedKey } from "../provider/stripe/keys";
 
+/** `POST /_emulator/redactions/finish`: every pending redaction (of one key's accounts, or all) done now. */
+const FinishRequest = z.strictObject({ apiKey: z.string().optional() });
+
 /** `POST /_emulator/connected_accounts`: lets a platform key act for a connected account. */
 const ConnectRequest = z.strictObject({
   apiKey: z.string().refine(isWellFormedKey, "expected a well-formed key such as sk_test_..."),
@@ -59,6 +62,22 @@ function route(state: EmulatorState, method: string, path: string, query: string
     return account ? renderSession(session, account, state.clock(), "all") : {};
   }
   if (method === "POST" && path === "/_emulator/seed") return { ids: seed(state, parseJson(SeedRequest, body)) };
+  if (method === "POST" && path === "/_emulator/redactions/finish") {
+    // Stripe takes up to four days to finish a redaction; tests need it done now.
+    const { apiKey } = parseJson(FinishRequest, body || "{}");
+    const now = state.clock();
+    let finished = 0;
+    for (const account of state.accounts.values()) {
+      if (apiKey !== undefined && account.key !== apiKey) continue;
+      for (const session of account.sessions.newestFirst()) {
+        if (session.redacted_at_ms !== null && session.redacted_at_ms > now) {
+          session.redacted_at_ms = now;
+          finished++;
+        }
+      }
+    }
+    return { finished };
+  }
   if (method === "POST" && path === "/_emulator/connected_accounts") {
     const { apiKey, stripeAccount } = parseJson(ConnectRequest, body);
     state.connect(apiKey, stripeAccount);

@@ -78,6 +78,11 @@ export interface BulkRedactionArgs {
    * platform's own. Recorded as `runAccount`; a change replaces the resource.
    */
   stripeAccount?: pulumi.Input<string>;
+  /**
+   * Append each run's evidence to `path`: a hash-chained JSON Lines file (run header, one record per
+   * session handled, footer; no personal data). Check it with `stripe-identity-sweep verify FILE`.
+   */
+  evidence?: pulumi.Input<{ path: pulumi.Input<string> }>;
   /** Any values: changing them runs the sweep again on the next `up` (with `runOn` including `update`), e.g. today's date for at most one run a day. */
   triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
 }

@@ -39,6 +39,8 @@ export interface ActResult {
    * of this client with the key may have gone through: another client's request did the work.
    */
   replayed: boolean;
+  /** Stripe's `Request-Id` of the answer, for evidence. */
+  requestId?: string;
 }
 
 export interface SweepApi {
@@ -64,7 +66,7 @@ function slim(session: Stripe.Identity.VerificationSession): SessionRecord {
   };
 }
 
-type WithHeaders = { lastResponse?: { headers?: Record<string, string | undefined> } };
+type WithHeaders = { lastResponse?: { headers?: Record<string, string | undefined>; requestId?: string } };
 
 /** The `Date` header of a response, in ms (second resolution), or undefined. */
 function serverTime(result: WithHeaders): number | undefined {
@@ -116,7 +118,8 @@ export function stripeSweepApi(stripe: Stripe, options: { timeoutMs?: number } =
       // (sent, and not answered with a refusal): otherwise it is our own lost write coming back.
       const earlierMaybeDone = tried.sent - 1 - tried.refused;
       const replayed = (result as WithHeaders).lastResponse?.headers?.["idempotent-replayed"] === "true" && earlierMaybeDone <= 0;
-      return { session: slim(result), replayed };
+      const requestId = (result as WithHeaders).lastResponse?.requestId;
+      return { session: slim(result), replayed, ...(requestId ? { requestId } : {}) };
     },
     counters: () => ({ ...counters }),
     close() {

@@ -18,7 +18,7 @@ import { errorFacts, isResourceMissing, isStateConflict, mayHaveCommitted } from
 import type { SessionRecord, SweepApi } from "./api";
 import type { PacedCall } from "./call";
 import { planSession, type BulkAction } from "./plan";
-import type { SessionOutcome } from "./report";
+import type { SessionOutcome, WriteFacts } from "./report";
 
 export interface HandleContext {
   api: SweepApi;
@@ -61,8 +61,8 @@ export function needsFreshRead(action: BulkAction, filterLeavable: boolean): boo
   return filterLeavable || action === "redact";
 }
 
-function done(ctx: HandleContext, id: string): SessionOutcome {
-  return { id, result: ctx.action === "redact" ? "redacted" : "canceled" };
+function done(ctx: HandleContext, id: string, facts: WriteFacts = {}): SessionOutcome {
+  return { id, result: ctx.action === "redact" ? "redacted" : "canceled", ...facts };
 }
 
 export type Read = { session: SessionRecord } | { outcome: SessionOutcome };
@@ -91,13 +91,13 @@ export async function handleCurrent(ctx: HandleContext, session: SessionRecord, 
   if (!ctx.matches(session)) return { id, result: "skipped", reason: "no_longer_matches" };
   const decision = planSession(ctx.action, session);
   if (decision.kind === "skip") return { id, result: "skipped", reason: decision.reason };
-  if (ctx.dryRun) return { id, result: "would_act" };
+  if (ctx.dryRun) return { id, result: "would_act", statusBefore: session.status };
   try {
     const result = await ctx.call(ctx.action, () => ctx.api.act(ctx.action, id, ctx.idempotencyKey(id, attempt)));
     // Redact keys are shared by every run (sweepIdempotencyKey): a replay this run's own attempts
     // cannot explain is another run's redaction.
     if (result.replayed && ctx.action === "redact") return { id, result: "skipped", reason: "already_redacted" };
-    return done(ctx, id);
+    return done(ctx, id, { statusBefore: session.status, redactionAfter: result.session.redaction?.status ?? null, ...(result.requestId ? { requestId: result.requestId } : {}) });
   } catch (error) {
     if (isResourceMissing(error)) return { id, result: "skipped", reason: "gone" };
     if (isStateConflict(error) && attempt === 1) {
@@ -121,6 +121,6 @@ async function findOut(ctx: HandleContext, id: string, writeError: string): Prom
   }
   // It was not applied when planned (the plan said act), so it was applied by this write, or by
   // another writer within the same round trip, which no client can tell apart.
-  if (actionApplied(ctx.action, after)) return done(ctx, id);
+  if (actionApplied(ctx.action, after)) return done(ctx, id, { redactionAfter: after.redaction?.status ?? null });
   return { id, result: "failed", message: writeError };
 }

@@ -49,6 +49,8 @@ export const BulkRedactionArgs = z.strictObject({
   processingTimeoutSeconds: z.number().int("must be a whole number of seconds").min(0, "must be 0 or more").max(3600, "must be at most 3600 (an hour)").default(120),
   /** Connect: the connected account the runs act on (default: stripe-identity:stripeAccount); a change replaces. */
   stripeAccount: z.string().regex(STRIPE_ACCOUNT_ID, STRIPE_ACCOUNT_RULE).optional(),
+  /** Append each run's evidence (hash-chained JSON Lines, no personal data) to this file. */
+  evidence: z.strictObject({ path: z.string().min(1, "must not be empty") }).optional(),
   /** Any values; a change makes the next `up` run the sweep again (with runOn update). */
   triggers: z.array(z.json()).optional(),
   /** Set by the SDK: the resource's name, for log lines. Not an arg users pass. */
@@ -58,7 +60,7 @@ export type BulkRedactionArgs = z.output<typeof BulkRedactionArgs>;
 export type BulkRedactionArgsInput = z.input<typeof BulkRedactionArgs>;
 
 /** The input fields whose change is an update (everything but the log name). */
-export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "endpointRequestsPerSecond", "allowLivemode", "processingTimeoutSeconds", "stripeAccount", "triggers"] as const;
+export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "endpointRequestsPerSecond", "allowLivemode", "processingTimeoutSeconds", "stripeAccount", "evidence", "triggers"] as const;
 
 function unknownOnPath(root: unknown, path: readonly PropertyKey[]): boolean {
   const at = valueAt(root, path);

@@ -176,6 +176,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
         requestsPerSecond: args.requestsPerSecond,
         endpointRequestsPerSecond: args.endpointRequestsPerSecond,
         waitForProcessing: { ...DEFAULT_WAIT, timeoutMs: args.processingTimeoutSeconds * 1000 },
+        ...(args.evidence ? { evidencePath: args.evidence.path, tool: "pulumi-stripe-identity BulkRedaction" } : {}),
         onProgress: (p) => progress(progressLine(p)),
         ...this.deps.runOverrides,
       });

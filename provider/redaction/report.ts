@@ -10,8 +10,15 @@ export interface SweepFailure {
 }
 
 /** How each matched session ended. */
+/** What a write saw, for evidence: the status it acted on, the redaction after it, Stripe's request id. */
+export interface WriteFacts {
+  statusBefore?: string;
+  redactionAfter?: string | null;
+  requestId?: string;
+}
+
 export type SessionOutcome =
-  | { id: string; result: "redacted" | "canceled" | "would_act" }
+  | ({ id: string; result: "redacted" | "canceled" | "would_act" } & WriteFacts)
   | { id: string; result: "skipped"; reason: SkipReason }
   | { id: string; result: "failed"; message: string }
   /** The write got no answer and the read to find out failed too: it may or may not have happened. */

@@ -8,6 +8,10 @@
  * range; and sessions created after that second are outside the run.
  */
 import { randomUUID } from "node:crypto";
+import { accessSync, constants } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { UserInputError } from "../errors";
+import { EvidenceWriter, evidenceFilter } from "./evidence";
 import type Stripe from "stripe";
 import { createStripeClient } from "../stripe/client";
 import { stripeSweepApi, type ApiCounters, type SweepApi } from "./api";
@@ -67,6 +71,10 @@ export interface BulkRunRequest {
   waitForProcessing?: WaitSettings;
   /** Benches only: force the re-read before each write on or off. */
   freshReads?: boolean;
+  /** Append the run's evidence (header, a record per session handled, footer) to this file. */
+  evidencePath?: string;
+  /** Named in the evidence header. */
+  tool?: string;
 }
 
 export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepReport> {
@@ -118,6 +126,22 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     const now = serverNow ?? localNow;
     const compiled = compileFilter(filter, now, { createdAtMost: Math.floor(now / 1000) });
     const common = { ...base, filter: compiled };
+    const evidence = request.evidencePath !== undefined ? openEvidence(request.evidencePath) : undefined;
+    const stamp = (): string => new Date(localNow + (clock() - started)).toISOString();
+    evidence?.append({
+      kind: "header", runId, tool: request.tool ?? "pulumi-stripe-identity", time: stamp(), action: request.action, mode,
+      account: request.stripeAccount ?? null, dryRun: request.dryRun ?? false, filter: evidenceFilter(filter),
+    });
+    const onSession = (outcome: SessionOutcome): void => {
+      evidence?.append({
+        kind: "session", runId, id: outcome.id, action: request.action, result: outcome.result, time: stamp(),
+        ...("statusBefore" in outcome && outcome.statusBefore !== undefined ? { statusBefore: outcome.statusBefore } : {}),
+        ...("redactionAfter" in outcome && outcome.redactionAfter !== undefined ? { redactionAfter: outcome.redactionAfter } : {}),
+        ...("requestId" in outcome && outcome.requestId !== undefined ? { requestId: outcome.requestId } : {}),
+        ...(outcome.result === "skipped" ? { reason: outcome.reason } : {}),
+      });
+      request.onSession?.(outcome);
+    };
     let counting: SweepReport | undefined;
     if (request.maxSessions !== undefined && !request.dryRun) {
       // Count first, touching nothing: a filter wider than meant is caught before the first write.
@@ -130,7 +154,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       dryRun: request.dryRun ?? false,
       // A dry run counts everything, then compares (below); a real run also caps itself mid-run.
       maxSessions: request.dryRun ? undefined : request.maxSessions,
-      onSession: request.onSession,
+      onSession,
       waitForProcessing: request.waitForProcessing,
     });
     if (request.dryRun && request.maxSessions !== undefined && report.complete && report.matched > request.maxSessions) {
@@ -138,6 +162,10 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     }
     // Every request of the run counts: the clock request, the counting pass and the sweep.
     const total = api.counters();
+    evidence?.append({
+      kind: "footer", runId, time: stamp(),
+      counts: { matched: report.matched, redacted: report.redacted, canceled: report.canceled, wouldAct: report.wouldAct, skipped: report.skipped, failed: report.failed, unknown: report.unknown, complete: report.complete },
+    });
     return { ...report, requests: total.requests - baseline.requests, rateLimited: total.rateLimited - baseline.rateLimited, elapsedMs: clock() - started };
   } finally {
     if (ownsApi) api.close();
@@ -151,6 +179,17 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
 export async function serverClock(call: PacedCall, api: SweepApi): Promise<number | undefined> {
   const page = await call("list", () => api.list({ limit: 1 }));
   return page.serverTimeMs;
+}
+
+/** Opens the evidence file for appending, or says which path cannot be written (before any write to Stripe). */
+function openEvidence(path: string): EvidenceWriter {
+  try {
+    const writer = new EvidenceWriter(path);
+    accessSync(dirname(resolve(path)), constants.W_OK);
+    return writer;
+  } catch (error) {
+    throw new UserInputError(`evidence: cannot append to ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
 }
 
 /** A run whose first request failed: an incomplete report, as if its listing had failed. */
