@@ -26,6 +26,12 @@ export interface SweepCliOptions {
   stripeAccount?: string;
   /** Append evidence (hash-chained JSON Lines) to this file. */
   evidence?: string;
+  /** Plan mode: write the sessions a run would act on to this file. */
+  planOut?: string;
+  /** Act on exactly the sessions of this plan (the plan holds the filter and action). */
+  plan?: string;
+  /** Refuse a plan older than this (ms). */
+  planMaxAgeMs?: number;
   /** From STRIPE_API_KEY only. */
   apiKey: string;
 }
@@ -123,6 +129,9 @@ function buildProgram(): Command {
     .option("--endpoint-rps <n>", "requests per second per endpoint: listing, retrieving, redacting, cancelling (default 25, Stripe's per-endpoint limit)", positiveNumber("--endpoint-rps"))
     .option("--concurrency <n>", "requests in flight at most (default: enough to reach --rps)", positiveInteger("--concurrency", false, MAX_CONCURRENCY))
     .option("--api-base <url>", "API base URL, e.g. http://127.0.0.1:12111 for the emulator (also STRIPE_API_BASE)")
+    .option("--plan-out <file>", "plan mode: write the exact sessions a run would act on (with the filter, mode, account, time) to this file; changes nothing")
+    .option("--plan <file>", "with --yes: act on exactly the sessions of a --plan-out file, each re-read and re-checked first (no filter flags: the plan holds them)")
+    .option("--plan-max-age <duration>", 'refuse a plan older than this (default "24h"; s, m, h, d, w)')
     .option("--evidence <file>", "append a hash-chained JSON Lines record of the run to this file (no personal data); check it with: stripe-identity-sweep verify FILE")
     .option("--stripe-account <acct>", "Connect: sweep this connected account's sessions (acct_...; also STRIPE_ACCOUNT)")
     .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.\nstripe-identity-sweep verify FILE [--json]: check an --evidence file's chain and re-read the sessions it redacted (exit 0 all redacted, 4 some still processing, 5 chain broken).")
@@ -181,7 +190,21 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
     }
     raw.excludeIds = [...ids];
   }
-  const parsed = RedactionFilter.safeParse(raw);
+  const planned = typeof o.plan === "string";
+  if (planned && (Object.keys(raw).length > 0 || o.planOut !== undefined || o.dryRun === true)) {
+    return { kind: "usage", message: "--plan: the plan holds the filter and the action; give no filter flags, --plan-out or --dry-run with it" };
+  }
+  if (planned && o.action !== "redact" && argv.some((arg) => arg === "--action" || arg.startsWith("--action="))) {
+    return { kind: "usage", message: "--plan: the plan holds the action; leave --action out" };
+  }
+  let planMaxAgeMs: number | undefined;
+  if (o.planMaxAge !== undefined) {
+    const match = /^(\d+)([smhdw])$/.exec(String(o.planMaxAge));
+    if (!match) return { kind: "usage", message: `--plan-max-age: expected a duration such as 24h, 90m or 2d, got "${String(o.planMaxAge)}"` };
+    planMaxAgeMs = Number(match[1]) * { s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 }[match[2] as "s" | "m" | "h" | "d" | "w"];
+  }
+  // With --plan the filter comes from the plan file (cli/run.ts); this stand-in is never run.
+  const parsed = planned ? RedactionFilter.safeParse({ createdBefore: "0s", clientReferenceIdPrefix: "placeholder" }) : RedactionFilter.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     if (issue.message === UNBOUNDED_MESSAGE) return { kind: "usage", message: UNBOUNDED_USAGE };
@@ -219,6 +242,9 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
       apiBase,
       ...(stripeAccount !== undefined ? { stripeAccount } : {}),
       ...(typeof o.evidence === "string" ? { evidence: o.evidence } : {}),
+      ...(typeof o.planOut === "string" ? { planOut: o.planOut } : {}),
+      ...(planned ? { plan: o.plan as string } : {}),
+      ...(planMaxAgeMs !== undefined ? { planMaxAgeMs } : {}),
       apiKey: config.apiKey,
     },
   };

@@ -9,6 +9,8 @@ import { LivemodeRefusedError, MaxSessionsExceededError } from "../provider/reda
 import { leftForLater, summaryLine } from "../provider/redaction/progress";
 import type { SweepReport } from "../provider/redaction/report";
 import { runBulkRedaction, type BulkRunRequest } from "../provider/redaction/run";
+import { absoluteFilter, DEFAULT_PLAN_MAX_AGE_MS, PLAN_VERSION, readPlan, writePlan, type PlannedSession } from "../provider/redaction/approved-plan";
+import { checkKey } from "../provider/redaction/guards";
 import { redactSecret } from "../provider/stripe/keys";
 import type { SweepCliOptions } from "./args";
 import { jsonSummary, planText, progressView, type Writable } from "./output";
@@ -25,9 +27,30 @@ export interface CliIo {
 
 const FIRST_IDS = 10;
 
-export async function runSweepCli(options: SweepCliOptions, io: CliIo): Promise<number> {
-  const clean = (text: string): string => redactSecret(text, options.apiKey);
-  const planOnly = options.dryRun || !options.yes;
+export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<number> {
+  const clean = (text: string): string => redactSecret(text, given.apiKey);
+  let options = given;
+  let planned: PlannedSession[] | undefined;
+  if (given.plan !== undefined) {
+    try {
+      const { plan, filter } = readPlan(given.plan, {
+        mode: checkKey(given.apiKey, given.allowLivemode),
+        account: given.stripeAccount ?? null,
+        nowMs: Date.now(),
+        maxAgeMs: given.planMaxAgeMs ?? DEFAULT_PLAN_MAX_AGE_MS,
+      });
+      options = { ...given, filter, action: plan.action };
+      planned = plan.sessions;
+    } catch (error) {
+      return reportError(error, given, io, clean);
+    }
+    if (!given.yes) {
+      io.stdout.write(`Plan ${given.plan}: ${planned.length} session(s) to ${options.action}; run again with --yes to act on exactly them (nothing was changed).\n`);
+      return EXIT.ok;
+    }
+  }
+  const planOnly = options.planOut !== undefined || options.dryRun || !options.yes;
+  const wouldAct: PlannedSession[] = [];
   const view = progressView(io.stderr, options.json ? "none" : io.stderr.isTTY ? "bar" : "lines", planOnly);
   const onAbort = (): void => view.interrupt("stopping: finishing the requests in flight (Ctrl-C again to quit now)");
   io.signal?.addEventListener("abort", onAbort, { once: true });
@@ -52,7 +75,11 @@ export async function runSweepCli(options: SweepCliOptions, io: CliIo): Promise<
       onProgress: (p) => view.update(p),
       onSession: (outcome) => {
         if (outcome.result === "would_act" && firstIds.length < FIRST_IDS) firstIds.push(outcome.id);
+        if (outcome.result === "would_act" && options.planOut !== undefined) {
+          wouldAct.push({ id: outcome.id, status: outcome.statusBefore ?? "", created: outcome.created ?? 0, action: options.action });
+        }
       },
+      ...(planned ? { planned } : {}),
       ...io.runOverrides,
     });
   } catch (error) {
@@ -62,6 +89,23 @@ export async function runSweepCli(options: SweepCliOptions, io: CliIo): Promise<
     io.signal?.removeEventListener("abort", onAbort);
   }
   view.stop();
+  if (options.planOut !== undefined && report.complete) {
+    try {
+      const nowMs = report.nowMs ?? Date.now();
+      writePlan(options.planOut, {
+        version: PLAN_VERSION,
+        createdAt: new Date(nowMs).toISOString(),
+        mode: checkKey(options.apiKey, options.allowLivemode),
+        account: options.stripeAccount ?? null,
+        action: options.action,
+        filter: absoluteFilter(options.filter, nowMs),
+        sessions: wouldAct,
+      });
+    } catch (error) {
+      return reportError(error, options, io, clean);
+    }
+    if (!options.json) io.stderr.write(`stripe-identity-sweep: plan of ${wouldAct.length} session(s) written to ${options.planOut}; review it, then run --plan ${options.planOut} --yes\n`);
+  }
 
   if (options.json) {
     io.stdout.write(clean(jsonSummary(report, planOnly ? { plan: !options.dryRun, firstIds } : {})));

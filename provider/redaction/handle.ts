@@ -17,7 +17,7 @@
 import { errorFacts, isResourceMissing, isStateConflict, mayHaveCommitted } from "../stripe/errors";
 import type { SessionRecord, SweepApi } from "./api";
 import type { PacedCall } from "./call";
-import { planSession, type BulkAction } from "./plan";
+import { planSession, type BulkAction, type SkipReason } from "./plan";
 import type { SessionOutcome, WriteFacts } from "./report";
 
 export interface HandleContext {
@@ -28,6 +28,8 @@ export interface HandleContext {
   matches: (session: SessionRecord) => boolean;
   /** Re-read each session right before its write (see above). */
   freshRead: boolean;
+  /** Executing an approved plan: why a re-read session no longer fits the plan, if it does not. */
+  planCheck?: (session: SessionRecord) => SkipReason | undefined;
   call: PacedCall;
   /** Stable for one session action within one run. */
   idempotencyKey: (sessionId: string, attempt: 1 | 2) => string;
@@ -88,10 +90,12 @@ export async function handleSession(ctx: HandleContext, listed: SessionRecord): 
 /** A session as just read (or listed): filter, plan, write. */
 export async function handleCurrent(ctx: HandleContext, session: SessionRecord, attempt: 1 | 2): Promise<SessionOutcome> {
   const { id } = session;
+  const changed = ctx.planCheck?.(session);
+  if (changed) return { id, result: "skipped", reason: changed };
   if (!ctx.matches(session)) return { id, result: "skipped", reason: "no_longer_matches" };
   const decision = planSession(ctx.action, session);
   if (decision.kind === "skip") return { id, result: "skipped", reason: decision.reason };
-  if (ctx.dryRun) return { id, result: "would_act", statusBefore: session.status };
+  if (ctx.dryRun) return { id, result: "would_act", statusBefore: session.status, created: session.created };
   try {
     const result = await ctx.call(ctx.action, () => ctx.api.act(ctx.action, id, ctx.idempotencyKey(id, attempt)));
     // Redact keys are shared by every run (sweepIdempotencyKey): a replay this run's own attempts

@@ -24,6 +24,8 @@ export const SKIP_REASONS = [
   "no_longer_matches",
   /** 404 on the write: the session does not exist for this key any more. */
   "gone",
+  /** Executing an approved plan: the session's status is no longer the one the plan was made on. */
+  "changed_since_plan",
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

@@ -13,6 +13,8 @@ export interface SweepFailure {
 /** What a write saw, for evidence: the status it acted on, the redaction after it, Stripe's request id. */
 export interface WriteFacts {
   statusBefore?: string;
+  /** Dry runs: the session's `created`, for a plan. */
+  created?: number;
   redactionAfter?: string | null;
   requestId?: string;
 }
@@ -67,6 +69,8 @@ export interface SweepReport extends SweepCounts {
   /** False when the run stopped early (aborted, listing failed, guard tripped mid-run). */
   complete: boolean;
   stoppedBecause?: string;
+  /** The run's "now" (Stripe's clock, ms): what its relative dates resolved against. */
+  nowMs?: number;
   /** The HTTP status of the error that stopped the listing, if any (401: a bad key). */
   stoppedStatusCode?: number;
 }

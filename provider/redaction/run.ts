@@ -71,6 +71,8 @@ export interface BulkRunRequest {
   waitForProcessing?: WaitSettings;
   /** Benches only: force the re-read before each write on or off. */
   freshReads?: boolean;
+  /** Act on exactly these sessions (an approved plan) instead of listing. */
+  planned?: ReadonlyArray<{ id: string; status: string; created: number }>;
   /** Append the run's evidence (header, a record per session handled, footer) to this file. */
   evidencePath?: string;
   /** Named in the evidence header. */
@@ -143,7 +145,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       request.onSession?.(outcome);
     };
     let counting: SweepReport | undefined;
-    if (request.maxSessions !== undefined && !request.dryRun) {
+    if (request.maxSessions !== undefined && !request.dryRun && !request.planned) {
       // Count first, touching nothing: a filter wider than meant is caught before the first write.
       counting = await sweep({ ...common, dryRun: true, phase: "counting" });
       if (!counting.complete) return { ...counting, dryRun: false, matched: 0, wouldAct: 0, skipped: 0, skippedByReason: {} };
@@ -155,6 +157,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       // A dry run counts everything, then compares (below); a real run also caps itself mid-run.
       maxSessions: request.dryRun ? undefined : request.maxSessions,
       onSession,
+      ...(request.planned ? { planned: request.planned } : {}),
       waitForProcessing: request.waitForProcessing,
     });
     if (request.dryRun && request.maxSessions !== undefined && report.complete && report.matched > request.maxSessions) {
@@ -166,7 +169,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       kind: "footer", runId, time: stamp(),
       counts: { matched: report.matched, redacted: report.redacted, canceled: report.canceled, wouldAct: report.wouldAct, skipped: report.skipped, failed: report.failed, unknown: report.unknown, complete: report.complete },
     });
-    return { ...report, requests: total.requests - baseline.requests, rateLimited: total.rateLimited - baseline.rateLimited, elapsedMs: clock() - started };
+    return { ...report, nowMs: now, requests: total.requests - baseline.requests, rateLimited: total.rateLimited - baseline.rateLimited, elapsedMs: clock() - started };
   } finally {
     if (ownsApi) api.close();
   }

@@ -21,7 +21,7 @@ import { listMatching, PAGE_SIZE } from "./lister";
 import type { Budgets } from "./budgets";
 import type { BulkAction } from "./plan";
 import { BoundedQueue } from "./queue";
-import { planSession } from "./plan";
+import { planSession, type SkipReason } from "./plan";
 import { Tally, type SessionOutcome, type SweepPhase, type SweepProgress, type SweepReport } from "./report";
 import { waitForChecks, type Recheck, type WaitSettings } from "./wait";
 
@@ -53,9 +53,19 @@ export interface SweepOptions {
    * by a change (needsFreshRead). Off only to measure what the reads cost.
    */
   freshReads?: boolean;
+  /**
+   * Act on exactly these sessions (an approved plan) instead of listing: each is re-read and must
+   * still have its planned status and match the filter.
+   */
+  planned?: ReadonlyArray<{ id: string; status: string; created: number }>;
   /** Wait for sessions Stripe is still checking instead of skipping them (BulkRedaction). */
   waitForProcessing?: WaitSettings;
   sleep?: Sleep;
+}
+
+function planCheckOf(planned: NonNullable<SweepOptions["planned"]>): (session: SessionRecord) => SkipReason | undefined {
+  const status = new Map(planned.map((entry) => [entry.id, entry.status]));
+  return (session) => (status.get(session.id) === session.status ? undefined : "changed_since_plan");
 }
 
 export async function sweep(options: SweepOptions): Promise<SweepReport> {
@@ -105,7 +115,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     safely(() => options.onProgress?.(snapshot));
   };
 
-  const lister = listMatching({
+  const lister = (options.planned ? offerPlanned(options.planned) : listMatching({
     api,
     filter,
     call,
@@ -119,7 +129,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       found += matching;
       progress();
     },
-  }).then(
+  })).then(
     () => {
       listingDone = true;
       queue.close();
@@ -130,12 +140,23 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     },
   );
 
+  /** The plan's sessions go to the workers as they were planned; each is re-read before its write. */
+  async function offerPlanned(planned: NonNullable<SweepOptions["planned"]>): Promise<void> {
+    found = planned.length;
+    progress();
+    for (const entry of planned) {
+      if (stoppedBecause !== undefined) return;
+      const stub: SessionRecord = { id: entry.id, status: entry.status, created: entry.created, type: "", client_reference_id: null, related_customer: null, metadata: null, redaction: null };
+      await queue.push(stub);
+    }
+  }
   const handleContext: HandleContext = {
     api,
     action,
     dryRun,
     matches: filter.matches,
-    freshRead: options.freshReads ?? needsFreshRead(action, filter.leavable),
+    freshRead: options.planned ? true : (options.freshReads ?? needsFreshRead(action, filter.leavable)),
+    ...(options.planned ? { planCheck: planCheckOf(options.planned) } : {}),
     call,
     idempotencyKey: (id: string, attempt: 1 | 2) => sweepIdempotencyKey(options.runId, action, id, attempt),
   };
