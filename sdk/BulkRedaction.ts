@@ -87,7 +87,7 @@ export interface BulkRedactionArgs {
   triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
 }
 
-const OUTPUTS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase", "runAccount"] as const;
+const OUTPUTS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase", "runAccount", "pendingRedaction"] as const;
 
 /** The dynamic resource inside the component: its state records the last run. */
 class BulkRedactionRun extends pulumi.dynamic.Resource {
@@ -101,6 +101,7 @@ class BulkRedactionRun extends pulumi.dynamic.Resource {
   declare readonly lastRunAt: pulumi.Output<string | null>;
   declare readonly lastRunPhase: pulumi.Output<BulkRedactionPhase | null>;
   declare readonly runAccount: pulumi.Output<string | null>;
+  declare readonly pendingRedaction: pulumi.Output<string[]>;
 
   constructor(name: string, args: BulkRedactionArgs, opts: pulumi.CustomResourceOptions) {
     const props: pulumi.Inputs = { ...args, resourceName: name };
@@ -127,6 +128,8 @@ export class BulkRedaction extends pulumi.ComponentResource {
   readonly lastRunPhase: pulumi.Output<BulkRedactionPhase | null>;
   /** The connected account the runs act on; null: the platform's own. */
   readonly runAccount: pulumi.Output<string | null>;
+  /** Sessions the last run redacted whose redaction has not finished (Stripe: up to four days); `pulumi refresh` re-checks them. */
+  readonly pendingRedaction: pulumi.Output<string[]>;
 
   constructor(name: string, args: BulkRedactionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("stripe-identity:index:BulkRedaction", name, {}, opts);
@@ -141,6 +144,7 @@ export class BulkRedaction extends pulumi.ComponentResource {
     this.lastRunAt = run.lastRunAt;
     this.lastRunPhase = run.lastRunPhase;
     this.runAccount = run.runAccount;
+    this.pendingRedaction = run.pendingRedaction;
     this.registerOutputs({
       matched: this.matched,
       redacted: this.redacted,

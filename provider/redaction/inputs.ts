@@ -73,7 +73,7 @@ export interface CheckFailure {
 }
 
 /** The outputs the provider adds; present (as placeholders or values) next to the inputs. */
-export const OUTPUT_FIELDS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase", "runAccount"] as const;
+export const OUTPUT_FIELDS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase", "runAccount", "pendingRedaction"] as const;
 
 /**
  * Inputs as Pulumi hands them over, without its own `__` keys (`__provider`), the outputs stored

@@ -19,6 +19,12 @@ import { checkBulkArgs, DIFFED_FIELDS, parseBulkArgs, runsOn, userInputs, type B
 import { failureSummary, progressLine, summaryLine, throttle } from "./progress";
 import type { SweepReport } from "./report";
 import { runBulkRedaction, type BulkRunRequest } from "./run";
+import { Pacer, pacerSettings } from "./pacer";
+import { createStripeClient } from "../stripe/client";
+import { errorFacts, isResourceMissing } from "../stripe/errors";
+
+/** Refresh re-reads pending redactions at this rate (under Stripe's per-endpoint 25/s). */
+const PENDING_READS_PER_SECOND = 20;
 import { DEFAULT_WAIT } from "./wait";
 
 export interface BulkRedactionProviderDeps {
@@ -42,7 +48,12 @@ export interface BulkRedactionOutputs {
   failed: number;
   lastRunAt: string | null;
   lastRunPhase: RunPhase | null;
+  /** Sessions the last run redacted whose redaction had not finished (at most MAX_PENDING_KEPT). */
+  pendingRedaction: string[];
 }
+
+/** Keeps state bounded however large a run was; the count of the rest is in the log. */
+export const MAX_PENDING_KEPT = 10_000;
 
 const NO_RUN: BulkRedactionOutputs = {
   matched: 0,
@@ -54,6 +65,7 @@ const NO_RUN: BulkRedactionOutputs = {
   failed: 0,
   lastRunAt: null,
   lastRunPhase: null,
+  pendingRedaction: [],
 };
 
 function previousOutputs(state: Record<string, unknown>): BulkRedactionOutputs {
@@ -69,6 +81,7 @@ function previousOutputs(state: Record<string, unknown>): BulkRedactionOutputs {
     failed: pick("failed"),
     lastRunAt: pick("lastRunAt"),
     lastRunPhase: pick("lastRunPhase"),
+    pendingRedaction: pick("pendingRedaction"),
   };
 }
 
@@ -152,7 +165,33 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     return recorded;
   }
 
-  read = async (id: string, props?: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> => ({ id, props: props ?? {} });
+  /**
+   * Nothing to read back but the redactions the last run started: each pending session is re-read
+   * (paced, one read each) and dropped from `pendingRedaction` once Stripe reports it `redacted`,
+   * so `pulumi refresh` shows when redaction has finished.
+   */
+  read = async (id: string, props?: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult> => {
+    const state = props ?? {};
+    const pending = Array.isArray(state.pendingRedaction) ? (state.pendingRedaction as string[]) : [];
+    if (pending.length === 0) return { id, props: state };
+    const config = this.config ?? resolveConfig(undefined, this.deps.env);
+    const apiKey = requireApiKey(config);
+    const account = typeof state.runAccount === "string" ? state.runAccount : undefined;
+    const stripe = createStripeClient({ apiKey, apiBase: config.apiBase, maxNetworkRetries: config.maxNetworkRetries, stripeAccount: account });
+    const pacer = new Pacer(pacerSettings(PENDING_READS_PER_SECOND));
+    const still: string[] = [];
+    for (const sessionId of pending) {
+      await pacer.acquire();
+      try {
+        const session = await stripe.identity.verificationSessions.retrieve(sessionId);
+        if (session.redaction?.status !== "redacted") still.push(sessionId);
+      } catch (error) {
+        if (!isResourceMissing(error)) throw new IdentityError(redactSecret(`BulkRedaction ${String(state.resourceName ?? "")} (refresh): re-reading ${sessionId}: ${errorFacts(error).message}`, apiKey));
+      }
+    }
+    this.log.info(`BulkRedaction ${String(state.resourceName ?? "")} (refresh): ${pending.length - still.length} of ${pending.length} pending redaction(s) finished`);
+    return { id, props: { ...state, pendingRedaction: still } };
+  };
 
   /** Runs the sweep for one phase; throws (naming failed ids) unless every matched session was handled. */
   private async run(args: BulkRedactionArgs, phase: RunPhase, account: string | null): Promise<BulkRedactionOutputs> {
@@ -162,9 +201,13 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     const label = `BulkRedaction ${args.resourceName ?? ""} (${phase}${where}${args.dryRun ? ", dry run" : ""})`.replace("  ", " ");
     const progress = throttle((line: string) => this.log.info(`${label}: ${line}`, true), this.deps.progressIntervalMs ?? 2_000);
     this.log.info(`${label}: ${args.action} sessions matching ${JSON.stringify(args.filter)}`);
+    const pending: string[] = [];
     let report: SweepReport;
     try {
       report = await runBulkRedaction({
+        onSession: (outcome) => {
+          if (outcome.result === "redacted" && outcome.redactionAfter !== "redacted" && pending.length < MAX_PENDING_KEPT) pending.push(outcome.id);
+        },
         apiKey,
         apiBase: config.apiBase,
         ...(account !== null ? { stripeAccount: account } : {}),
@@ -214,6 +257,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
       failed: report.failed,
       lastRunAt: new Date().toISOString(),
       lastRunPhase: phase,
+      pendingRedaction: pending,
     };
   }
 }

@@ -102,3 +102,25 @@ test("BulkRedaction writes evidence through its arg, and a second run continues 
   expect(chain.lines.filter((l) => l.kind === "session" && l.result === "redacted")).toHaveLength(3);
   expect(chain.lines.filter((l) => l.kind === "session" && l.result === "skipped")).toHaveLength(3);
 });
+
+test("BulkRedaction pendingRedaction: the sessions it redacted until Stripe finishes; refresh (read) re-checks them, one read each", async () => {
+  const key = emu.newKey();
+  const to = Math.floor(Date.now() / 1000) - 10 * 86_400;
+  const { ids } = await emu.control.seed({ apiKey: key, count: 3, status: "verified", created: { from: to - 60, to }, clientReferenceIdPrefix: "pend-" });
+  const provider = createBulkRedactionProvider({ env: { STRIPE_API_KEY: key, STRIPE_API_BASE: emu.url }, logger: { info: () => undefined, warn: () => undefined } });
+  const args = { filter: { clientReferenceIdPrefix: "pend-" }, action: "redact", endpointRequestsPerSecond: 500, requestsPerSecond: 500, resourceName: "pending" };
+  const created = await provider.create((await provider.check!({}, args)).inputs);
+  expect([...created.outs.pendingRedaction].sort()).toEqual([...ids].sort());
+  const reads = async () => (await emu.control.stats()).requests["GET /v1/identity/verification_sessions/:id"] ?? 0;
+  const before = await reads();
+  const still = await provider.read!(created.id, created.outs);
+  expect(still.props?.pendingRedaction).toHaveLength(3);
+  expect((await reads()) - before).toBe(3);
+  await emu.control.finishRedactions(key);
+  const done = await provider.read!(created.id, still.props);
+  expect(done.props?.pendingRedaction).toEqual([]);
+  // Nothing pending: a refresh makes no call.
+  const quiet = await reads();
+  await provider.read!(created.id, done.props);
+  expect(await reads()).toBe(quiet);
+});
