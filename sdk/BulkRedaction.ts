@@ -79,6 +79,11 @@ export interface BulkRedactionArgs {
    */
   stripeAccount?: pulumi.Input<string>;
   /**
+   * Opt-in: `pulumi preview` lists (read-only, paced) and reports, as a diagnostic a reviewer sees,
+   * how many sessions the next run would touch. Default false: preview makes no API call.
+   */
+  previewCount?: pulumi.Input<boolean>;
+  /**
    * Append each run's evidence to `path`: a hash-chained JSON Lines file (run header, one record per
    * session handled, footer; no personal data). Check it with `stripe-identity-sweep verify FILE`.
    */

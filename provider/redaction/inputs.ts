@@ -49,6 +49,11 @@ export const BulkRedactionArgs = z.strictObject({
   processingTimeoutSeconds: z.number().int("must be a whole number of seconds").min(0, "must be 0 or more").max(3600, "must be at most 3600 (an hour)").default(120),
   /** Connect: the connected account the runs act on (default: stripe-identity:stripeAccount); a change replaces. */
   stripeAccount: z.string().regex(STRIPE_ACCOUNT_ID, STRIPE_ACCOUNT_RULE).optional(),
+  /**
+   * Opt-in: `pulumi preview` lists (read-only, paced) and logs how many sessions the next run would
+   * touch. Off by default, so a preview makes no API call. Not diffed: turning it on changes nothing.
+   */
+  previewCount: z.boolean().default(false),
   /** Append each run's evidence (hash-chained JSON Lines, no personal data) to this file. */
   evidence: z.strictObject({ path: z.string().min(1, "must not be empty") }).optional(),
   /** Any values; a change makes the next `up` run the sweep again (with runOn update). */

@@ -106,6 +106,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     const changed = DIFFED_FIELDS.filter((field) => !sameValue(olds[field], news[field]));
     // everyUp: every `up` is an update, so every up runs the sweep (and preview says so).
     const everyUp = Array.isArray(news.runOn) && news.runOn.includes("everyUp");
+    if (news.previewCount === true) await this.previewCount(news);
     // Another connected account is another resource: the old one's teardown runs in its own account.
     const replaces = sameValue(olds.stripeAccount, news.stripeAccount) ? [] : ["stripeAccount"];
     return { changes: changed.length > 0 || everyUp, replaces, deleteBeforeReplace: false };
@@ -142,6 +143,39 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     if (!runsOn(args.runOn, "destroy")) return;
     await this.run(args, "destroy", this.assertAccount(props, this.accountFor(args), "destroy"));
   };
+
+  /** previewCount: a dry run's count as a log line; never fails the preview (a warning instead). */
+  private async previewCount(news: Record<string, unknown>): Promise<void> {
+    let args: BulkRedactionArgs;
+    try {
+      args = parseBulkArgs(news);
+    } catch {
+      return; // unknown values at preview, or args check() already reported
+    }
+    const label = `BulkRedaction ${args.resourceName ?? ""} (preview)`;
+    try {
+      const config = this.config ?? resolveConfig(undefined, this.deps.env);
+      const apiKey = requireApiKey(config);
+      const account = this.accountFor(args);
+      const report = await runBulkRedaction({
+        apiKey,
+        apiBase: config.apiBase,
+        ...(account !== null ? { stripeAccount: account } : {}),
+        allowLivemode: args.allowLivemode || config.allowLivemode,
+        filter: args.filter,
+        action: args.action,
+        dryRun: true,
+        requestsPerSecond: args.requestsPerSecond,
+        endpointRequestsPerSecond: args.endpointRequestsPerSecond,
+        ...this.deps.runOverrides,
+      });
+      const where = account === null ? "" : ` in ${account}`;
+      this.log.info(`${label}: the next run would ${args.action} ${report.wouldAct} session(s)${where} (matched ${report.matched}, skipped ${report.skipped})`);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.warn(redactSecret(`${label}: could not count the sessions the next run would touch: ${message}`, this.config?.apiKey));
+    }
+  }
 
   private accountFor(args: BulkRedactionArgs): string | null {
     return args.stripeAccount ?? (this.config ?? resolveConfig(undefined, this.deps.env)).stripeAccount ?? null;

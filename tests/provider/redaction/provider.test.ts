@@ -232,3 +232,20 @@ describe("BulkRedaction provider: runs", () => {
     await expect(nokey.create(args())).rejects.toThrow(/no Stripe API key: set it with `pulumi config set --secret stripe-identity:apiKey/);
   });
 });
+
+describe("previewCount (issue 12 item 4)", () => {
+  it("off: diff makes no API call; on: it lists read-only and logs what the next run would touch", async () => {
+    const account = await seedAccount(emu, 5);
+    const { provider, logs } = await providerFor(account.key);
+    const olds = { ...args(), matched: 0 };
+    const writes = await writeCount(emu);
+    const requests = async () => Object.values((await emu.control.stats()).requests).reduce((a, b) => a + b, 0);
+    const before = await requests();
+    await provider.diff!("id", olds, args());
+    expect(await requests()).toBe(before);
+    await provider.diff!("id", olds, args({ previewCount: true }));
+    expect(await requests()).toBeGreaterThan(before);
+    expect(await writeCount(emu)).toBe(writes);
+    expect(logs.at(-1)?.message).toMatch(/^BulkRedaction cleanup \(preview\): the next run would redact 10 session\(s\) \(matched 15, skipped 5\)$/);
+  });
+});
