@@ -12,7 +12,6 @@ import { z } from "zod";
 import { UserInputError } from "../errors";
 import { resolveDateSpec } from "./dates";
 import { RedactionFilter, type RedactionFilter as Filter } from "./filter";
-import type { BulkAction } from "./plan";
 
 export const PLAN_VERSION = 1;
 export const DEFAULT_PLAN_MAX_AGE_MS = 24 * 60 * 60 * 1000;
@@ -73,8 +72,4 @@ export function readPlan(path: string, expect: { mode: "test" | "live"; account:
   const filter = RedactionFilter.safeParse(plan.filter);
   if (!filter.success) throw new UserInputError(`--plan: the plan's filter is not valid: ${filter.error.issues[0].message}`);
   return { plan, filter: filter.data };
-}
-
-export function plannedAction(plan: ApprovedPlan): BulkAction {
-  return plan.action;
 }

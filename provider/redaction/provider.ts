@@ -144,6 +144,21 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     await this.run(args, "destroy", this.assertAccount(props, this.accountFor(args), "destroy"));
   };
 
+  /** What every run of this resource sends the engine: key, base, account, guards, filter, pacing. */
+  private runRequest(args: BulkRedactionArgs, account: string | null): BulkRunRequest {
+    const config = this.config ?? resolveConfig(undefined, this.deps.env);
+    return {
+      apiKey: requireApiKey(config),
+      apiBase: config.apiBase,
+      ...(account !== null ? { stripeAccount: account } : {}),
+      allowLivemode: args.allowLivemode || config.allowLivemode,
+      filter: args.filter,
+      action: args.action,
+      requestsPerSecond: args.requestsPerSecond,
+      endpointRequestsPerSecond: args.endpointRequestsPerSecond,
+    };
+  }
+
   /** previewCount: a dry run's count as a log line; never fails the preview (a warning instead). */
   private async previewCount(news: Record<string, unknown>): Promise<void> {
     let args: BulkRedactionArgs;
@@ -154,21 +169,8 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     }
     const label = `BulkRedaction ${args.resourceName ?? ""} (preview)`;
     try {
-      const config = this.config ?? resolveConfig(undefined, this.deps.env);
-      const apiKey = requireApiKey(config);
       const account = this.accountFor(args);
-      const report = await runBulkRedaction({
-        apiKey,
-        apiBase: config.apiBase,
-        ...(account !== null ? { stripeAccount: account } : {}),
-        allowLivemode: args.allowLivemode || config.allowLivemode,
-        filter: args.filter,
-        action: args.action,
-        dryRun: true,
-        requestsPerSecond: args.requestsPerSecond,
-        endpointRequestsPerSecond: args.endpointRequestsPerSecond,
-        ...this.deps.runOverrides,
-      });
+      const report = await runBulkRedaction({ ...this.runRequest(args, account), dryRun: true, ...this.deps.runOverrides });
       const where = account === null ? "" : ` in ${account}`;
       this.log.info(`${label}: the next run would ${args.action} ${report.wouldAct} session(s)${where} (matched ${report.matched}, skipped ${report.skipped})`);
     } catch (error) {
@@ -242,16 +244,9 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
         onSession: (outcome) => {
           if (outcome.result === "redacted" && outcome.redactionAfter !== "redacted" && pending.length < MAX_PENDING_KEPT) pending.push(outcome.id);
         },
-        apiKey,
-        apiBase: config.apiBase,
-        ...(account !== null ? { stripeAccount: account } : {}),
-        allowLivemode: args.allowLivemode || config.allowLivemode,
-        filter: args.filter,
-        action: args.action,
+        ...this.runRequest(args, account),
         dryRun: args.dryRun,
         maxSessions: args.maxSessions,
-        requestsPerSecond: args.requestsPerSecond,
-        endpointRequestsPerSecond: args.endpointRequestsPerSecond,
         waitForProcessing: { ...DEFAULT_WAIT, timeoutMs: args.processingTimeoutSeconds * 1000 },
         ...(args.evidence ? { evidencePath: args.evidence.path, tool: "pulumi-stripe-identity BulkRedaction" } : {}),
         onProgress: (p) => progress(progressLine(p)),
