@@ -131,7 +131,10 @@ export function updateSession(state: EmulatorState, account: Account, id: string
   }
   const metadata = applyMetadata(session.metadata, p.metadata);
   const type = p.type ?? session.type;
-  if (type !== "verification_flow") session.options = buildOptions(type, session.options, p.options);
+  // A type change drops the old type's options: the session then has the options a create of the
+  // new type would give it (never `document` next to `id_number`).
+  const current = type === session.type ? session.options : {};
+  if (type !== "verification_flow") session.options = buildOptions(type, current, p.options);
   session.type = type;
   session.metadata = metadata;
   if (p.provided_details) session.provided_details = { ...session.provided_details, ...p.provided_details };

@@ -109,7 +109,8 @@ describe("update", () => {
     const cleared = await stripe.identity.verificationSessions.update(id, { metadata: "" as unknown as Stripe.MetadataParam, type: "id_number" });
     expect(cleared.metadata).toEqual({});
     expect(cleared.type).toBe("id_number");
-    expect(cleared.options?.id_number).toEqual({});
+    // The document options go with the document type (issue 11): only the new type's remain.
+    expect(cleared.options).toEqual({ id_number: {} });
     const noDoc = await stripe.identity.verificationSessions.update(id, { options: { document: "" } });
     expect(noDoc.options?.document).toBeUndefined();
   });
