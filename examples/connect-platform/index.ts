@@ -10,6 +10,8 @@ const config = new pulumi.Config();
 // The connected accounts this stack serves (acct_... ids of your platform's accounts).
 const accounts = config.getObject<string[]>("connectedAccounts") ?? ["acct_1Shop", "acct_2Clinic"];
 const appPrefix = config.get("appReferencePrefix") ?? "app-";
+// Where the teardown redactions append their evidence (check it with `stripe-identity-sweep verify`).
+const evidenceFile = config.get("evidenceFile");
 
 export const perAccount = accounts.map((account) => {
   const onboarding = new VerificationSession(`onboarding-${account}`, {
@@ -24,6 +26,7 @@ export const perAccount = accounts.map((account) => {
     action: "redact",
     runOn: ["destroy"],
     maxSessions: config.getNumber("maxSessions") ?? 10000,
+    ...(evidenceFile ? { evidence: { path: evidenceFile } } : {}),
   });
   return { account, sessionId: onboarding.id, sessionAccount: onboarding.sessionAccount, policy: teardown.urn };
 });

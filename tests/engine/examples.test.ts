@@ -5,6 +5,9 @@
  * bulk summary) must be in the CLI's normal output.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { verifyChain } from "../../provider/redaction/evidence";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { installExamples, type ExampleWorkspace } from "../helpers/examples";
 import { describeEngine, PulumiStack } from "../helpers/pulumi-cli";
@@ -147,6 +150,8 @@ describeEngine("examples through the Pulumi CLI", (cli) => {
     const other = await emulator.control.seed({ apiKey: key, stripeAccount: "acct_3Other", count: 2, created, clientReferenceIdPrefix: "app-" });
     const own = await emulator.control.seed({ apiKey: key, count: 2, created, clientReferenceIdPrefix: "app-" });
     const stack = await readmeStack("connect-platform", key);
+    const evidence = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "engine-evidence-")), "evidence.jsonl");
+    await stack.setConfig({ "stripe-identity-connect-platform:evidenceFile": evidence });
     expect((await stack.op("up")).code).toBe(0);
     for (const account of accounts) expect(await emulator.control.sessions(key, account)).toHaveLength(3);
     const state = stack.resources().filter((r) => r.type.endsWith("VerificationSession"));
@@ -157,6 +162,13 @@ describeEngine("examples through the Pulumi CLI", (cli) => {
     for (const account of accounts) {
       expect(destroy.output).toMatch(new RegExp(`redact-${account} \\(destroy, ${account}\\).*matched 3; redacted 3`));
       expect((await emulator.control.sessions(key, account)).every(redacted)).toBe(true);
+    }
+    // Evidence written by BulkRedaction in Pulumi's provider process: one chain, both accounts' runs.
+    const chain = verifyChain(fs.readFileSync(evidence, "utf8"));
+    expect(chain.ok).toBe(true);
+    if (chain.ok) {
+      expect(chain.lines.filter((l) => l.kind === "header").map((l) => (l as { account: string }).account).sort()).toEqual(accounts.slice().sort());
+      expect(chain.lines.filter((l) => l.kind === "session" && l.result === "redacted")).toHaveLength(6);
     }
     for (const s of [...(await emulator.control.sessions(key, "acct_3Other")), ...(await emulator.control.sessions(key))]) {
       expect([...other.ids, ...own.ids]).toContain(s.id);

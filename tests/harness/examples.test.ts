@@ -5,11 +5,13 @@
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { Harness, HarnessError, type Summary } from "../../harness";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { EXAMPLES, installExamples } from "../helpers/examples";
 import { findEngineDir } from "../helpers/pulumi-cli";
+import { verifyChain } from "../../provider/redaction/evidence";
 import { REPO, type Workspace } from "./workspace";
 
 jest.setTimeout(120_000);
@@ -146,6 +148,24 @@ lifecycleTest("redact-at-teardown: nothing at up; at destroy every session of th
   expect(dev).toHaveLength(4); // three seeded + the stack's smoke test
   expect(dev.every(redacted)).toBe(true);
   expect((await byRef(key, "signup-prod-")).some(redacted)).toBe(false);
+});
+
+// Not skipped where the CLI exists: the harness is the one run of BulkRedaction's evidence through
+// the real dynamic-provider process without the CLI (tests/engine/examples.test.ts runs it with).
+test("connect-platform: per-account teardowns through the harness, with evidence in one chain", async () => {
+  const key = emulator.newKey();
+  const now = Math.floor(Date.now() / 1000);
+  for (const account of ["acct_1Shop", "acct_2Clinic"]) {
+    await emulator.control.seed({ apiKey: key, stripeAccount: account, count: 2, created: { from: now - 5 * DAY, to: now - DAY }, clientReferenceIdPrefix: "app-" });
+  }
+  const evidence = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "harness-evidence-")), "evidence.jsonl");
+  const config = { "stripe-identity-connect-platform:evidenceFile": evidence };
+  oneCopy(await (await open("connect-platform", key, config)).up());
+  oneCopy(await (await open("connect-platform", key, config)).destroy());
+  for (const account of ["acct_1Shop", "acct_2Clinic"]) expect((await emulator.control.sessions(key, account)).every(redacted)).toBe(true);
+  const chain = verifyChain(fs.readFileSync(evidence, "utf8"));
+  expect(chain.ok).toBe(true);
+  if (chain.ok) expect(chain.lines.filter((l) => l.kind === "header")).toHaveLength(2);
 });
 
 test("a program that loads a second @pulumi/pulumi is refused before any step", async () => {
