@@ -14,12 +14,9 @@
  *
  * Writes bench/results/endpoint-limits.json. `run()` is exported for bench/run.ts.
  */
-import type Stripe from "stripe";
 import { runBulkRedaction } from "../provider/redaction/run";
 import { createStripeClient } from "../provider/stripe/client";
-import { backoffDelay } from "../provider/stripe/backoff";
-import { isRateLimited } from "../provider/stripe/errors";
-import { pagesRetrying429 } from "./sweep-efficiency";
+import { semaphoreSweep } from "./sweep-efficiency";
 import { diff, ensureBuilt, machine, newKey, seedVerified, startChildEmulator, totals, writeResult, type ChildEmulator } from "./sweep-helpers";
 
 type Peer = "engine" | "single-bucket" | "naive";
@@ -43,37 +40,6 @@ const LIMITS: Record<Mode, { global: number; perEndpoint: number }> = { test: { 
 const FILTER = { createdBefore: "7d", clientReferenceIdPrefix: "bench-" };
 const round = (n: number, digits = 3): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-async function naive(url: string, key: string, deadline: number): Promise<{ redacted: number; failed: number }> {
-  const stripe: Stripe = createStripeClient({ apiKey: key, apiBase: url, maxNetworkRetries: 2 });
-  let redacted = 0;
-  let failed = 0;
-  const inFlight = new Set<Promise<void>>();
-  const redact = async (id: string): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await stripe.identity.verificationSessions.redact(id);
-        redacted++;
-        return;
-      } catch (error) {
-        if (!isRateLimited(error) || attempt >= 10) {
-          failed++;
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt)));
-      }
-    }
-  };
-  for await (const session of pagesRetrying429(stripe)) {
-    if (performance.now() > deadline) break;
-    if (session.redaction) continue;
-    const task = redact(session.id).finally(() => inFlight.delete(task));
-    inFlight.add(task);
-    if (inFlight.size >= 20) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
-  return { redacted, failed };
-}
-
 async function once(emu: ChildEmulator, peer: Peer, mode: Mode, seconds: number): Promise<LimitRun> {
   const limits = LIMITS[mode];
   const key = newKey(mode);
@@ -84,7 +50,8 @@ async function once(emu: ChildEmulator, peer: Peer, mode: Mode, seconds: number)
   const started = performance.now();
   let outcome: { redacted: number; failed: number };
   if (peer === "naive") {
-    outcome = await naive(emu.url, key, started + seconds * 1000);
+    const stripe = createStripeClient({ apiKey: key, apiBase: emu.url, maxNetworkRetries: 2 });
+    outcome = await semaphoreSweep(stripe, started + seconds * 1000, true);
   } else {
     const report = await runBulkRedaction({
       apiKey: key,

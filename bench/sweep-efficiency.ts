@@ -106,7 +106,7 @@ async function sequential(emu: ChildEmulator, limit: number, seconds: number): P
 }
 
 /** Pages by hand so a 429 on a list call can be retried (the SDK's iterator would just throw). */
-export async function* pagesRetrying429(stripe: Stripe): AsyncGenerator<Stripe.Identity.VerificationSession> {
+async function* pagesRetrying429(stripe: Stripe): AsyncGenerator<Stripe.Identity.VerificationSession> {
   let startingAfter: string | undefined;
   for (;;) {
     let page: Stripe.ApiList<Stripe.Identity.VerificationSession> | undefined;
@@ -124,12 +124,12 @@ export async function* pagesRetrying429(stripe: Stripe): AsyncGenerator<Stripe.I
   }
 }
 
-async function semaphore(emu: ChildEmulator, limit: number, seconds: number, retry429: boolean): Promise<ScenarioResult & { stoppedBecause?: string }> {
-  const key = await account(emu, limit, 3000);
-  const stripe = client(emu, key);
-  const before = await totals(emu.control);
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
+/**
+ * The naive peer: the SDK's listing, 20 redacts in flight until `deadline`, SDK defaults; with
+ * `retry429`, 429s retried with the package's backoff (lists and writes). Shared with
+ * bench/endpoint-limits.ts.
+ */
+export async function semaphoreSweep(stripe: Stripe, deadline: number, retry429: boolean): Promise<{ redacted: number; failed: number; stoppedBecause?: string }> {
   let redacted = 0;
   let failed = 0;
   let stoppedBecause: string | undefined;
@@ -163,6 +163,15 @@ async function semaphore(emu: ChildEmulator, limit: number, seconds: number, ret
     stoppedBecause = `listing failed: ${error instanceof Error ? error.message : String(error)}`;
   }
   await Promise.all(inFlight);
+  return { redacted, failed, ...(stoppedBecause ? { stoppedBecause } : {}) };
+}
+
+async function semaphore(emu: ChildEmulator, limit: number, seconds: number, retry429: boolean): Promise<ScenarioResult & { stoppedBecause?: string }> {
+  const key = await account(emu, limit, 3000);
+  const stripe = client(emu, key);
+  const before = await totals(emu.control);
+  const started = performance.now();
+  const { redacted, failed, stoppedBecause } = await semaphoreSweep(stripe, started + seconds * 1000, retry429);
   // A run that died early is measured over the window it had, not over its first half-second.
   const elapsed = Math.max(seconds, (performance.now() - started) / 1000);
   const r = result(retry429 ? "semaphore-20-retry" : "semaphore-20", limit, elapsed, diff(await totals(emu.control), before), redacted, failed);
