@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import type Stripe from "stripe";
 import { verifyChain, type EvidenceLine } from "../provider/redaction/evidence";
 import { createStripeClient } from "../provider/stripe/client";
-import { errorFacts, isResourceMissing } from "../provider/stripe/errors";
+import { errorFacts } from "../provider/stripe/errors";
+import { recheckRedactions } from "../provider/redaction/completion";
 import { redactSecret } from "../provider/stripe/keys";
 import type { Writable } from "./output";
 
@@ -78,14 +79,22 @@ export async function runVerify(options: VerifyOptions, io: { stdout: Writable; 
   const pending: Pending[] = [];
   const failures: Array<{ id: string; message: string }> = [];
   let redacted = 0;
+  const byAccount = new Map<string | null, Array<{ id: string; time: string }>>();
   for (const session of sessions) {
-    try {
-      const current = await client(session.account).identity.verificationSessions.retrieve(session.id);
-      const status = current.redaction?.status ?? "none";
-      if (status === "redacted") redacted++;
-      else pending.push({ id: session.id, status, redactedAt: session.time, waitingSeconds: Math.max(0, Math.round((now - Date.parse(session.time)) / 1000)) });
-    } catch (error) {
-      failures.push({ id: session.id, message: isResourceMissing(error) ? "not found for this key and account" : errorFacts(error).message });
+    const list = byAccount.get(session.account) ?? [];
+    list.push(session);
+    byAccount.set(session.account, list);
+  }
+  for (const [account, inAccount] of byAccount) {
+    const timeOf = new Map(inAccount.map((s) => [s.id, s.time]));
+    for (const check of await recheckRedactions(client(account), inAccount.map((s) => s.id))) {
+      if ("missing" in check) failures.push({ id: check.id, message: "not found for this key and account" });
+      else if ("error" in check) failures.push({ id: check.id, message: errorFacts(check.error).message });
+      else if (check.status === "redacted") redacted++;
+      else {
+        const redactedAt = timeOf.get(check.id)!;
+        pending.push({ id: check.id, status: check.status, redactedAt, waitingSeconds: Math.max(0, Math.round((now - Date.parse(redactedAt)) / 1000)) });
+      }
     }
   }
   const result = { chain: "ok", lines: chain.lines.length, sessions: sessions.length, redacted, pending, failures };

@@ -19,12 +19,9 @@ import { checkBulkArgs, DIFFED_FIELDS, parseBulkArgs, runsOn, userInputs, type B
 import { failureSummary, progressLine, summaryLine, throttle } from "./progress";
 import type { SweepReport } from "./report";
 import { runBulkRedaction, type BulkRunRequest } from "./run";
-import { Pacer, pacerSettings } from "./pacer";
+import { recheckRedactions } from "./completion";
 import { createStripeClient } from "../stripe/client";
-import { errorFacts, isResourceMissing } from "../stripe/errors";
-
-/** Refresh re-reads pending redactions at this rate (under Stripe's per-endpoint 25/s). */
-const PENDING_READS_PER_SECOND = 20;
+import { errorFacts } from "../stripe/errors";
 import { DEFAULT_WAIT } from "./wait";
 
 export interface BulkRedactionProviderDeps {
@@ -214,16 +211,11 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     const apiKey = requireApiKey(config);
     const account = typeof state.runAccount === "string" ? state.runAccount : undefined;
     const stripe = createStripeClient({ apiKey, apiBase: config.apiBase, maxNetworkRetries: config.maxNetworkRetries, stripeAccount: account });
-    const pacer = new Pacer(pacerSettings(PENDING_READS_PER_SECOND));
     const still: string[] = [];
-    for (const sessionId of pending) {
-      await pacer.acquire();
-      try {
-        const session = await stripe.identity.verificationSessions.retrieve(sessionId);
-        if (session.redaction?.status !== "redacted") still.push(sessionId);
-      } catch (error) {
-        if (!isResourceMissing(error)) throw new IdentityError(redactSecret(`BulkRedaction ${String(state.resourceName ?? "")} (refresh): re-reading ${sessionId}: ${errorFacts(error).message}`, apiKey));
-      }
+    for (const check of await recheckRedactions(stripe, pending)) {
+      if ("error" in check) throw new IdentityError(redactSecret(`BulkRedaction ${String(state.resourceName ?? "")} (refresh): re-reading ${check.id}: ${errorFacts(check.error).message}`, apiKey));
+      // Gone (404): nothing is left to finish.
+      if ("status" in check && check.status !== "redacted") still.push(check.id);
     }
     this.log.info(`BulkRedaction ${String(state.resourceName ?? "")} (refresh): ${pending.length - still.length} of ${pending.length} pending redaction(s) finished`);
     return { id, props: { ...state, pendingRedaction: still } };
