@@ -5,7 +5,7 @@
  */
 import { SingleBar } from "cli-progress";
 import { progressLine, throttle } from "../provider/redaction/progress";
-import type { SweepProgress, SweepReport } from "../provider/redaction/report";
+import { handledCount, type SweepProgress, type SweepReport } from "../provider/redaction/report";
 
 export interface Writable {
   write(text: string): unknown;
@@ -27,7 +27,7 @@ const BAR_CHARS = 10;
  * comes first, so a narrow terminal cuts the rate, not `failed`. Plan mode says `would`, not `done`.
  */
 export function barLine(p: SweepProgress, columns: number, planMode: boolean): string {
-  const handled = p.redacted + p.canceled + p.wouldAct + p.skipped + p.failed + p.unknown;
+  const handled = handledCount(p);
   const phase = p.phase === "counting" ? "counting" : p.phase === "waiting" ? "waiting" : planMode ? "planning" : "sweeping";
   const total = Math.max(p.matched, handled);
   const ratio = total > 0 ? Math.min(1, handled / total) : p.listingDone ? 1 : 0;

@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import type { RedactionFilter } from "./filter";
 import type { BulkAction } from "./plan";
-import type { SessionOutcome, SweepReport } from "./report";
+import type { SessionOutcome, SweepReport, WriteFacts } from "./report";
 
 export const GENESIS = "0".repeat(64);
 
@@ -52,6 +52,23 @@ export interface EvidenceFooter {
 }
 
 export type EvidenceLine = (EvidenceHeader | EvidenceRecord | EvidenceFooter) & { prev: string };
+
+/** One session's record: its outcome and what the write saw, without fields the outcome lacks. */
+export function sessionRecord(runId: string, action: BulkAction, outcome: SessionOutcome, time: string): EvidenceRecord {
+  const facts = outcome as Partial<WriteFacts> & { reason?: string };
+  const record: EvidenceRecord = { kind: "session", runId, id: outcome.id, action, result: outcome.result, time };
+  if (facts.statusBefore !== undefined) record.statusBefore = facts.statusBefore;
+  if (facts.redactionAfter !== undefined) record.redactionAfter = facts.redactionAfter;
+  if (facts.requestId !== undefined) record.requestId = facts.requestId;
+  if (facts.reason !== undefined) record.reason = facts.reason;
+  return record;
+}
+
+/** A run's footer: its counts. */
+export function footerOf(runId: string, report: SweepReport, time: string): EvidenceFooter {
+  const { matched, redacted, canceled, wouldAct, skipped, failed, unknown, complete } = report;
+  return { kind: "footer", runId, time, counts: { matched, redacted, canceled, wouldAct, skipped, failed, unknown, complete } };
+}
 
 /** The filter as evidence may hold it: identifying values digested, everything else as given. */
 export function evidenceFilter(filter: RedactionFilter): Record<string, unknown> {

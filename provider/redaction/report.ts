@@ -75,6 +75,11 @@ export interface SweepReport extends SweepCounts {
   stoppedStatusCode?: number;
 }
 
+/** Sessions with an outcome: every way a matched session can end, each counted once. */
+export function handledCount(c: Pick<SweepCounts, "redacted" | "canceled" | "wouldAct" | "skipped" | "failed" | "unknown">): number {
+  return c.redacted + c.canceled + c.wouldAct + c.skipped + c.failed + c.unknown;
+}
+
 /** Keeps the report bounded however many sessions fail. */
 export const MAX_FAILURES_KEPT = 1000;
 

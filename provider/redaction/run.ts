@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { UserInputError } from "../errors";
-import { EvidenceWriter, evidenceFilter } from "./evidence";
+import { EvidenceWriter, evidenceFilter, footerOf, sessionRecord } from "./evidence";
 import type Stripe from "stripe";
 import { createStripeClient } from "../stripe/client";
 import { stripeSweepApi, type ApiCounters, type SweepApi } from "./api";
@@ -23,7 +23,7 @@ import { Budgets, DEFAULT_ENDPOINT_RPS } from "./budgets";
 import { defaultConcurrency, type PacerSettings } from "./pacer";
 import type { BulkAction } from "./plan";
 import { Tally, type SessionOutcome, type SweepProgress, type SweepReport } from "./report";
-import { sweep } from "./sweep";
+import { sweep, type PlannedEntry } from "./sweep";
 import type { WaitSettings } from "./wait";
 import { errorFacts } from "../stripe/errors";
 import type { Sleep } from "../stripe/backoff";
@@ -72,7 +72,7 @@ export interface BulkRunRequest {
   /** Benches only: force the re-read before each write on or off. */
   freshReads?: boolean;
   /** Act on exactly these sessions (an approved plan) instead of listing. */
-  planned?: ReadonlyArray<{ id: string; status: string; created: number }>;
+  planned?: readonly PlannedEntry[];
   /** Append the run's evidence (header, a record per session handled, footer) to this file. */
   evidencePath?: string;
   /** Named in the evidence header. */
@@ -135,13 +135,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       account: request.stripeAccount ?? null, dryRun: request.dryRun ?? false, filter: evidenceFilter(filter),
     });
     const onSession = (outcome: SessionOutcome): void => {
-      evidence?.append({
-        kind: "session", runId, id: outcome.id, action: request.action, result: outcome.result, time: stamp(),
-        ...("statusBefore" in outcome && outcome.statusBefore !== undefined ? { statusBefore: outcome.statusBefore } : {}),
-        ...("redactionAfter" in outcome && outcome.redactionAfter !== undefined ? { redactionAfter: outcome.redactionAfter } : {}),
-        ...("requestId" in outcome && outcome.requestId !== undefined ? { requestId: outcome.requestId } : {}),
-        ...(outcome.result === "skipped" ? { reason: outcome.reason } : {}),
-      });
+      evidence?.append(sessionRecord(runId, request.action, outcome, stamp()));
       request.onSession?.(outcome);
     };
     let counting: SweepReport | undefined;
@@ -165,10 +159,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     }
     // Every request of the run counts: the clock request, the counting pass and the sweep.
     const total = api.counters();
-    evidence?.append({
-      kind: "footer", runId, time: stamp(),
-      counts: { matched: report.matched, redacted: report.redacted, canceled: report.canceled, wouldAct: report.wouldAct, skipped: report.skipped, failed: report.failed, unknown: report.unknown, complete: report.complete },
-    });
+    evidence?.append(footerOf(runId, report, stamp()));
     return { ...report, nowMs: now, requests: total.requests - baseline.requests, rateLimited: total.rateLimited - baseline.rateLimited, elapsedMs: clock() - started };
   } finally {
     if (ownsApi) api.close();

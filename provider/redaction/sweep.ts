@@ -22,11 +22,18 @@ import type { Budgets } from "./budgets";
 import type { BulkAction } from "./plan";
 import { BoundedQueue } from "./queue";
 import { planSession, type SkipReason } from "./plan";
-import { Tally, type SessionOutcome, type SweepPhase, type SweepProgress, type SweepReport } from "./report";
+import { handledCount, Tally, type SessionOutcome, type SweepPhase, type SweepProgress, type SweepReport } from "./report";
 import { waitForChecks, type Recheck, type WaitSettings } from "./wait";
 
 /** More workers than this never helps against an API rate limit. */
 export const MAX_WORKERS = 1000;
+
+/** A session of an approved plan, as the engine needs it (approved-plan.ts has the file format). */
+export interface PlannedEntry {
+  id: string;
+  status: string;
+  created: number;
+}
 
 export interface SweepOptions {
   api: SweepApi;
@@ -57,7 +64,7 @@ export interface SweepOptions {
    * Act on exactly these sessions (an approved plan) instead of listing: each is re-read and must
    * still have its planned status and match the filter.
    */
-  planned?: ReadonlyArray<{ id: string; status: string; created: number }>;
+  planned?: readonly PlannedEntry[];
   /** Wait for sessions Stripe is still checking instead of skipping them (BulkRedaction). */
   waitForProcessing?: WaitSettings;
   sleep?: Sleep;
@@ -108,7 +115,7 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     tally.counts.rateLimited = counters.rateLimited - baseline.rateLimited;
     tally.counts.elapsedMs = now() - started;
     const c = tally.counts;
-    const handled = c.redacted + c.canceled + c.wouldAct + c.skipped + c.failed + c.unknown;
+    const handled = handledCount(c);
     // While the run goes on, `matched` is what the listing found so far, handled or not.
     const matched = Math.max(c.matched, found);
     const snapshot = { ...c, matched, phase, rate: budgets.rate, listingDone, pending: Math.max(0, matched - handled) };

@@ -204,7 +204,8 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   private assertMode(id: string, state: Record<string, unknown>, operation: string): void {
-    const mismatch = modeMismatch(typeof state.livemode === "boolean" ? state.livemode : undefined, this.connect(null).mode);
+    // The mode is the key's, whatever the account: no client needed to know it.
+    const mismatch = modeMismatch(typeof state.livemode === "boolean" ? state.livemode : undefined, keyMode(requireApiKey(this.currentConfig())));
     if (mismatch) throw new ModeMismatchError(`cannot ${operation} VerificationSession ${id}: ${mismatch}`);
   }
 
