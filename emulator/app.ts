@@ -66,6 +66,8 @@ async function handleApi(
   // What this request holds while in flight (released in `finally`): a concurrency slot, the
   // object's write lock, its idempotency key.
   const held: Array<() => void> = [];
+  // Stripe echoes a request's Idempotency-Key on its response (clients match answers by it).
+  const echo = echoedKey(req, method);
   try {
     const body = method === "POST" ? await readBody(req) : drain(req);
     const apiKey = apiKeyOf(req.headers.authorization);
@@ -110,11 +112,11 @@ async function handleApi(
       req.socket.destroy();
       return "lost";
     }
-    send(res, outcome.status, outcome.body, { ...serverDate(state), ...(outcome.replayed ? { "Idempotent-Replayed": "true" } : {}) });
+    send(res, outcome.status, outcome.body, { ...serverDate(state), ...echo, ...(outcome.replayed ? { "Idempotent-Replayed": "true" } : {}) });
     return outcome.status;
   } catch (error) {
     if (!(error instanceof RestError)) throw error;
-    send(res, error.status, error.toJson(), { ...serverDate(state), ...error.headers });
+    send(res, error.status, error.toJson(), { ...serverDate(state), ...echo, ...error.headers });
     return error.status;
   } finally {
     for (const release of held) release();
@@ -128,6 +130,11 @@ function connectedAccountOf(state: EmulatorState, req: IncomingMessage, apiKey: 
   const value = Array.isArray(header) ? header.join(",") : header;
   if (!ACCOUNT_ID.test(value) || !state.mayActFor(apiKey, value)) throw accountInvalid(maskKey(apiKey), value);
   return value;
+}
+
+function echoedKey(req: IncomingMessage, method: string): Record<string, string> {
+  const header = req.headers["idempotency-key"];
+  return method === "POST" && typeof header === "string" && header !== "" && header.length <= 255 ? { "Idempotency-Key": header } : {};
 }
 
 function idempotencyKeyOf(req: IncomingMessage, method: string): string | undefined {

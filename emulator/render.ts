@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { invalidParam } from "./errors";
 import { Account } from "./state";
 import { ReportRecord, SessionRecord } from "./types";
@@ -107,4 +108,19 @@ export function renderReport(r: ReportRecord, expand: Expansion): ApiObject {
   if ("document" in rest) out.document = without(rest.document, HIDDEN_DOCUMENT, expand, "document");
   if ("id_number" in rest) out.id_number = without(rest.id_number, HIDDEN_ID_NUMBER, expand, "id_number");
   return out;
+}
+
+/**
+ * `GET /v1/account`: which account a request acts on. A connected account (`Stripe-Account`) is
+ * itself; the platform's id derives from the key without its `sk_test_`/`rk_live_` prefix, so, as on
+ * Stripe, the test, live and restricted keys of one account name the same account.
+ */
+export function renderAccount(account: Account): ApiObject {
+  const id = account.stripeAccount ?? platformAccountId(account.key);
+  return { id, object: "account", type: account.stripeAccount ? "custom" : "standard", country: "US", default_currency: "usd" };
+}
+
+export function platformAccountId(key: string): string {
+  const body = key.replace(/^(sk|rk)_(test|live)_/, "");
+  return `acct_${createHash("sha256").update(body).digest("hex").slice(0, 16)}`;
 }

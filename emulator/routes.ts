@@ -2,7 +2,7 @@ import { Page } from "./list";
 import {
   CreateSessionParams, ExpandOnlyParams, ListReportsParams, ListSessionsParams, UpdateSessionParams, validate,
 } from "./params";
-import { ApiObject, renderReport, renderSession, reportExpansion, sessionExpansion } from "./render";
+import { ApiObject, renderAccount, renderReport, renderSession, reportExpansion, sessionExpansion } from "./render";
 import { listReports, retrieveReport } from "./reports";
 import { cancelSession, createSession, getSession, listSessions, redactSession, updateSession } from "./sessions";
 import { Account, EmulatorState } from "./state";
@@ -29,6 +29,7 @@ export interface RouteMatch {
   id: string;
 }
 
+const ACCOUNT = "/v1/account";
 const SESSIONS = "/v1/identity/verification_sessions";
 const REPORTS = "/v1/identity/verification_reports";
 
@@ -41,6 +42,13 @@ function list<T>(url: string, page: Page<T>, render: (item: T) => ApiObject): Ap
 }
 
 const routes = {
+  retrieveAccount: {
+    template: `GET ${ACCOUNT}`,
+    handle: (ctx) => {
+      validate(ExpandOnlyParams, ctx.params);
+      return renderAccount(ctx.account);
+    },
+  },
   createSession: {
     template: `POST ${SESSIONS}`,
     handle: (ctx) => {
@@ -108,6 +116,7 @@ const routes = {
 
 /** Matches method + path (no query) to a route; undefined for an unknown URL. */
 export function matchRoute(method: string, path: string): RouteMatch | undefined {
+  if (path === ACCOUNT) return pick(method === "GET" ? routes.retrieveAccount : undefined, "");
   const parts = path.split("/");
   // ["", "v1", "identity", "<collection>", id?, action?]
   if (parts.length < 4 || parts.length > 6 || parts[1] !== "v1" || parts[2] !== "identity") return undefined;

@@ -119,3 +119,18 @@ describe("the idempotency store's bounds (issue 11)", () => {
     expect(state.accounts.get("sk_test_kept")).toBe(kept);
   });
 });
+
+test("Stripe echoes the request's Idempotency-Key on every answer to it: success, replay, refusal", async () => {
+  const key = emu.newKey();
+  const stripe = emu.stripe(key);
+  const created = await stripe.identity.verificationSessions.create({ type: "document" }, { idempotencyKey: "echo-1" });
+  expect(created.lastResponse.headers["idempotency-key"]).toBe("echo-1");
+  const replayed = await stripe.identity.verificationSessions.create({ type: "document" }, { idempotencyKey: "echo-1" });
+  expect(replayed.lastResponse.headers["idempotency-key"]).toBe("echo-1");
+  await emu.control.transition(created.id, "processing");
+  const refused = await post(key, `${SESSIONS}/${created.id}/cancel`, "", "echo-2");
+  expect(refused.status).toBe(400);
+  expect(refused.headers.get("idempotency-key")).toBe("echo-2");
+  const unkeyed = await fetch(`${emu.url}${SESSIONS}`, { headers: { Authorization: `Bearer ${key}` } });
+  expect(unkeyed.headers.get("idempotency-key")).toBeNull();
+});
