@@ -21,12 +21,26 @@ export type RateLimitConfig = z.infer<typeof RateLimitConfig>;
 export const FaultConfig = z.strictObject({ errorRate: Probability, resetRate: Probability, lostResponseRate: Probability });
 export type FaultConfig = z.infer<typeof FaultConfig>;
 
+/**
+ * Redaction Jobs (a Stripe preview): how fast Stripe's side validates and redacts, in sessions
+ * per second (a bench states its assumption here), and the most objects one job may hold (Stripe
+ * publishes no limit; a job over it fails validation with `too_many_objects`).
+ */
+export const RedactionJobsConfig = z.strictObject({
+  sessionsPerSecond: z.number().positive().max(1e9),
+  maxObjects: z.number().int().min(1).max(10_000_000),
+});
+export type RedactionJobsConfig = z.infer<typeof RedactionJobsConfig>;
+
+export const DEFAULT_REDACTION_JOBS: RedactionJobsConfig = { sessionsPerSecond: 1_000_000, maxObjects: 10_000 };
+
 export interface EmulatorConfig {
   latencyMs: number;
   jitterMs: number;
   rateLimit: RateLimitConfig | null;
   faults: FaultConfig;
   redactionDelayMs: number;
+  redactionJobs: RedactionJobsConfig;
   seed: number | null;
 }
 
@@ -36,6 +50,7 @@ export const ConfigPatch = z.strictObject({
   rateLimit: RateLimitConfig.nullable().optional(),
   faults: FaultConfig.partial().optional(),
   redactionDelayMs: Millis.optional(),
+  redactionJobs: RedactionJobsConfig.partial().optional(),
   seed: z.number().int().min(0).max(2 ** 32 - 1).nullable().optional(),
 });
 export type ConfigPatch = z.infer<typeof ConfigPatch>;
@@ -43,7 +58,7 @@ export type ConfigPatch = z.infer<typeof ConfigPatch>;
 export const NO_FAULTS: FaultConfig = { errorRate: 0, resetRate: 0, lostResponseRate: 0 };
 
 export function mergeConfig(base: EmulatorConfig, patch: ConfigPatch): EmulatorConfig {
-  const next: EmulatorConfig = { ...base, faults: { ...base.faults, ...patch.faults } };
+  const next: EmulatorConfig = { ...base, faults: { ...base.faults, ...patch.faults }, redactionJobs: { ...base.redactionJobs, ...patch.redactionJobs } };
   if (patch.latencyMs !== undefined) next.latencyMs = patch.latencyMs;
   if (patch.jitterMs !== undefined) next.jitterMs = patch.jitterMs;
   if (patch.rateLimit !== undefined) next.rateLimit = patch.rateLimit;

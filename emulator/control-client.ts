@@ -17,8 +17,12 @@ export interface EmulatorConfigPatch {
   rateLimit?: { test: number; live: number; perEndpoint?: number; concurrency?: number } | null;
   faults?: { errorRate?: number; resetRate?: number; lostResponseRate?: number };
   redactionDelayMs?: number;
+  /** Redaction Jobs: Stripe's side's speed and the most objects one job may hold. */
+  redactionJobs?: { sessionsPerSecond?: number; maxObjects?: number };
   seed?: number | null;
 }
+
+export type RedactionJobFailureCode = "invalid_cascading_source" | "invalid_file_purpose" | "invalid_state" | "locked_by_other_job" | "too_many_objects";
 
 export type TransitionTarget = "processing" | "verified" | "requires_input";
 export type SessionStatus = "requires_input" | "processing" | "verified" | "canceled";
@@ -128,6 +132,22 @@ export class EmulatorControl {
   /** Lets the platform key act for a connected account (`Stripe-Account`), as onboarding it on Stripe does. */
   async connectAccount(apiKey: string, stripeAccount: string): Promise<void> {
     await this.call("POST", "/_emulator/connected_accounts", { apiKey, stripeAccount });
+  }
+
+  /** Ends a Redaction Job's current phase now (validating, redacting or canceling); answers its status. */
+  async finishRedactionJob(id: string): Promise<string> {
+    return (await this.call<{ status: string }>("POST", `/_emulator/redaction_jobs/${encodeURIComponent(id)}/finish`, {})).status;
+  }
+
+  /** Makes a validating or ready Redaction Job fail validation (default code `invalid_state`). */
+  async failRedactionJob(id: string, code?: RedactionJobFailureCode, message?: string): Promise<void> {
+    await this.call("POST", `/_emulator/redaction_jobs/${encodeURIComponent(id)}/fail`, { ...(code ? { code } : {}), ...(message ? { message } : {}) });
+  }
+
+  /** The account's last events (Redaction Jobs' `privacy.redaction_job.*`), oldest first. */
+  async events(apiKey: string, stripeAccount?: string): Promise<Array<{ id: string; type: string; data: { object: { id: string; status: string } } }>> {
+    const account = stripeAccount ? `&stripeAccount=${encodeURIComponent(stripeAccount)}` : "";
+    return (await this.call<{ data: Array<{ id: string; type: string; data: { object: { id: string; status: string } } }> }>("GET", `/_emulator/events?apiKey=${encodeURIComponent(apiKey)}${account}`)).data;
   }
 
   private async call<T = unknown>(method: "GET" | "POST", path: string, body?: object): Promise<T> {

@@ -1,10 +1,12 @@
 import { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { ConfigPatch, mergeConfig } from "./config";
-import { invalidRequest, notFoundRoute, RestError } from "./errors";
+import { invalidRequest, notFoundRoute, resourceMissing, RestError } from "./errors";
 import { readBody, send } from "./http";
 import { SeedRequest, seed, TransitionRequest, transition } from "./lifecycle";
 import { paramName } from "./params";
+import { failJob, finishJobPhase, jobRedactionStatus } from "./redaction-jobs";
+import { renderJob } from "./redaction-job-render";
 import { renderSession } from "./render";
 import { ACCOUNT_ID, EmulatorState } from "./state";
 import { isWellFormedKey } from "../provider/stripe/keys";
@@ -23,6 +25,12 @@ const ConnectRequest = z.strictObject({
  * or delayed. Errors use the same `{"error": {...}}` shape as the API.
  */
 const TRANSITION = /^\/_emulator\/verification_sessions\/([^/]+)\/transition$/;
+/** `POST /_emulator/redaction_jobs/:id/finish` and `.../fail`: Stripe's side of a Redaction Job, now. */
+const JOB_CONTROL = /^\/_emulator\/redaction_jobs\/([^/]+)\/(finish|fail)$/;
+const FailJobRequest = z.strictObject({
+  code: z.enum(["invalid_cascading_source", "invalid_file_purpose", "invalid_state", "locked_by_other_job", "too_many_objects"]).optional(),
+  message: z.string().max(5000).optional(),
+});
 
 export async function handleControl(
   state: EmulatorState, req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string,
@@ -59,7 +67,24 @@ function route(state: EmulatorState, method: string, path: string, query: string
     const id = safeDecode(transitionMatch[1]);
     const session = transition(state, id, parseJson(TransitionRequest, body));
     const account = state.sessionOwners.get(id);
-    return account ? renderSession(session, account, state.clock(), "all") : {};
+    return account ? renderSession(session, account, state.clock(), "all", (s) => jobRedactionStatus(state, account, s)) : {};
+  }
+  const jobMatch = method === "POST" ? JOB_CONTROL.exec(path) : null;
+  if (jobMatch) {
+    const id = safeDecode(jobMatch[1]);
+    const account = state.jobOwners.get(id);
+    const job = account?.redactionJobs.get(id);
+    if (!account || !job) throw resourceMissing("privacy.redaction_job", id);
+    if (jobMatch[2] === "finish") return renderJob(finishJobPhase(state, account, job), true);
+    const { code, message } = parseJson(FailJobRequest, body);
+    return renderJob(failJob(state, account, job, code ?? "invalid_state", message), true);
+  }
+  if (method === "GET" && path === "/_emulator/events") {
+    const params = new URLSearchParams(query);
+    const apiKey = params.get("apiKey");
+    if (!apiKey) throw invalidRequest("Missing required query parameter: apiKey.", { param: "apiKey" });
+    const account = state.peekAccount(apiKey, params.get("stripeAccount") || null);
+    return { data: account ? [...account.events] : [] };
   }
   if (method === "POST" && path === "/_emulator/seed") return { ids: seed(state, parseJson(SeedRequest, body)) };
   if (method === "POST" && path === "/_emulator/redactions/finish") {
@@ -89,7 +114,7 @@ function route(state: EmulatorState, method: string, path: string, query: string
     if (!apiKey) throw invalidRequest("Missing required query parameter: apiKey.", { param: "apiKey" });
     const account = state.peekAccount(apiKey, params.get("stripeAccount") || null);
     const now = state.clock();
-    return { data: account ? account.sessions.newestFirst().map((s) => renderSession(s, account, now, "all")) : [] };
+    return { data: account ? account.sessions.newestFirst().map((s) => renderSession(s, account, now, "all", (held) => jobRedactionStatus(state, account, held))) : [] };
   }
   throw notFoundRoute(method, path);
 }

@@ -2,7 +2,7 @@ import { createServer, Server } from "node:http";
 import { AddressInfo } from "node:net";
 import { Duplex } from "node:stream";
 import { createHandler } from "./app";
-import { ConfigPatch, EmulatorConfig, mergeConfig, NO_FAULTS } from "./config";
+import { ConfigPatch, DEFAULT_REDACTION_JOBS, EmulatorConfig, mergeConfig, NO_FAULTS } from "./config";
 import { ACCOUNT_ID, EmulatorState } from "./state";
 
 /**
@@ -32,6 +32,8 @@ export interface EmulatorOptions {
   jitterMs?: number;
   /** How long `redaction.status` stays "processing" before "redacted" (default 0: at once). */
   redactionDelayMs?: number;
+  /** Redaction Jobs: Stripe's side's speed (sessions per second) and the most objects a job may hold. */
+  redactionJobs?: { sessionsPerSecond?: number; maxObjects?: number };
   /** Makes ids, faults and jitter reproducible. */
   seed?: number;
   /** Connect: connected accounts (`acct_...`) every key may act for with `Stripe-Account`. */
@@ -80,6 +82,7 @@ function configFromOptions(options: EmulatorOptions): EmulatorConfig {
     jitterMs: options.jitterMs,
     rateLimit: options.rateLimit ?? null,
     redactionDelayMs: options.redactionDelayMs,
+    redactionJobs: options.redactionJobs,
     seed: options.seed,
   });
   if (!parsed.success) {
@@ -92,6 +95,7 @@ function configFromOptions(options: EmulatorOptions): EmulatorConfig {
     rateLimit: null,
     faults: { ...NO_FAULTS },
     redactionDelayMs: 0,
+    redactionJobs: { ...DEFAULT_REDACTION_JOBS },
     seed: null,
   };
   return mergeConfig(base, parsed.data);

@@ -90,7 +90,9 @@ export type ListReportsParams = z.infer<typeof ListReportsParams>;
 const QS_OPTIONS: qs.IParseOptions & { decoder?: never } = {
   depth: 5,
   strictDepth: true,
-  parameterLimit: 1000,
+  // A Redaction Job lists its sessions one parameter each (`objects[identity_verification_sessions][i]`);
+  // the 1 MB body cap (about 14,000 ids) binds before this does.
+  parameterLimit: 20_000,
   throwOnLimitExceeded: true,
   // Brackets make objects, never arrays: `metadata[2024]=v` and `metadata[0]=v` are ordinary keys,
   // as in Stripe. Array params are rebuilt from their indices below (arraysFromIndices).
@@ -119,9 +121,14 @@ function arraysFromIndices(value: unknown, key?: string): unknown {
   return Object.fromEntries(entries.map(([k, v]) => [k, arraysFromIndices(v, k)]));
 }
 
+/** `metadata[]=x`: an array where Stripe expects a hash (brackets with no key), raw or percent-encoded. */
+const ARRAY_FOR_METADATA = /(?:^|&)metadata(?:\[|%5B)(?:\]|%5D)/i;
+
 /** Parses a form body or query string with nested brackets; junk becomes a 400, never a throw. */
 export function parseForm(text: string): Record<string, unknown> {
   if (text === "") return {};
+  // Stripe refuses an array for a hash; qs would make it the key "0", a value nobody sent.
+  if (ARRAY_FOR_METADATA.test(text)) throw invalidParam("metadata", undefined, "Invalid hash");
   try {
     return arraysFromIndices(qs.parse(text, QS_OPTIONS)) as Record<string, unknown>;
   } catch (error) {

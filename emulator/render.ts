@@ -15,8 +15,14 @@ import { ReportRecord, SessionRecord } from "./types";
  */
 export type ApiObject = Record<string, unknown>;
 
-const SESSION_EXPANDABLE = ["last_verification_report", "verified_outputs", "verified_outputs.dob", "verified_outputs.id_number", "provided_details"] as const;
+/**
+ * A report's expandable fields: the sensitive ones (hidden unless named) and, as the spec's
+ * `x-expandableFields` lists them, `document` and `selfie`, which are inline objects anyway
+ * (expanding them changes nothing and shows none of their sensitive fields).
+ */
 const REPORT_EXPANDABLE = [
+  "document",
+  "selfie",
   "document.dob",
   "document.number",
   "document.sex",
@@ -24,6 +30,28 @@ const REPORT_EXPANDABLE = [
   "document.unparsed_sex",
   "id_number.dob",
   "id_number.id_number",
+] as const;
+const REPORT_PREFIX = "last_verification_report.";
+/**
+ * A session's: its personal data (`verified_outputs`, `provided_details`, their hidden parts), the
+ * report (and through it the report's own, `last_verification_report.document.dob`), and the
+ * inline objects the spec's `x-expandableFields` lists (`last_error`, `options`, `redaction`,
+ * `related_person`, `verified_outputs.address`): accepted as Stripe's spec and stripe-mock accept
+ * them, changing nothing but what their path implies (`verified_outputs.address` shows
+ * `verified_outputs` without its hidden `dob` and `id_number`).
+ */
+const SESSION_EXPANDABLE = [
+  "last_verification_report",
+  "verified_outputs",
+  "verified_outputs.dob",
+  "verified_outputs.id_number",
+  "verified_outputs.address",
+  "provided_details",
+  "last_error",
+  "options",
+  "redaction",
+  "related_person",
+  ...REPORT_EXPANDABLE.map((field) => `${REPORT_PREFIX}${field}`),
 ] as const;
 
 /** The expand paths asked for, without the list prefix; `"all"`: the control API's full view. */
@@ -51,7 +79,19 @@ export function reportExpansion(expand: readonly string[] | undefined, prefix: "
 
 const has = (expand: Expansion, field: string): boolean => expand === "all" || expand.has(field);
 
-export function renderSession(s: SessionRecord, account: Account, nowMs: number, expand: Expansion): ApiObject {
+/**
+ * `redaction`: null, `validated` (a Redaction Job that is ready holds it), `processing`, `redacted`.
+ * `jobStatus` looks up the job side (redaction-jobs.ts jobRedactionStatus); render stays pure.
+ */
+export type JobRedactionLookup = (s: SessionRecord) => "validated" | null;
+
+function redactionOf(s: SessionRecord, nowMs: number, jobStatus: JobRedactionLookup | undefined): { status: string } | null {
+  if (s.redacted_at_ms !== null) return { status: nowMs >= s.redacted_at_ms ? "redacted" : "processing" };
+  const held = jobStatus?.(s) ?? null;
+  return held === null ? null : { status: held };
+}
+
+export function renderSession(s: SessionRecord, account: Account, nowMs: number, expand: Expansion, jobStatus?: JobRedactionLookup): ApiObject {
   const out: ApiObject = {
     id: s.id,
     object: "identity.verification_session",
@@ -63,7 +103,7 @@ export function renderSession(s: SessionRecord, account: Account, nowMs: number,
     livemode: s.livemode,
     metadata: s.metadata,
     options: s.options,
-    redaction: s.redacted_at_ms === null ? null : { status: nowMs >= s.redacted_at_ms ? "redacted" : "processing" },
+    redaction: redactionOf(s, nowMs, jobStatus),
     related_customer: s.related_customer,
     related_customer_account: s.related_customer_account,
     status: s.status,
@@ -73,7 +113,7 @@ export function renderSession(s: SessionRecord, account: Account, nowMs: number,
   if (has(expand, "provided_details")) out.provided_details = s.provided_details;
   const dob = has(expand, "verified_outputs.dob");
   const idNumber = has(expand, "verified_outputs.id_number");
-  if (has(expand, "verified_outputs") || dob || idNumber) {
+  if (has(expand, "verified_outputs") || has(expand, "verified_outputs.address") || dob || idNumber) {
     if (s.verified_outputs === null) {
       out.verified_outputs = null;
     } else {
@@ -83,9 +123,10 @@ export function renderSession(s: SessionRecord, account: Account, nowMs: number,
   }
   if (s.related_person) out.related_person = s.related_person;
   if (s.verification_flow !== null) out.verification_flow = s.verification_flow;
-  if (expand !== "all" && has(expand, "last_verification_report") && s.last_verification_report) {
-    const report = account.reports.get(s.last_verification_report);
-    if (report) out.last_verification_report = renderReport(report, new Set());
+  if (expand !== "all" && s.last_verification_report) {
+    const inReport = [...expand].filter((path) => path.startsWith(REPORT_PREFIX)).map((path) => path.slice(REPORT_PREFIX.length));
+    const report = has(expand, "last_verification_report") || inReport.length > 0 ? account.reports.get(s.last_verification_report) : undefined;
+    if (report) out.last_verification_report = renderReport(report, new Set(inReport));
   }
   return out;
 }

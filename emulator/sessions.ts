@@ -161,6 +161,16 @@ export function redactSession(state: EmulatorState, account: Account, id: string
   if (session.status !== "requires_input" && session.status !== "verified") {
     statusError("redact", "`requires_input` or `verified`", session.status);
   }
+  eraseSession(account, session, state.clock() + state.config.redactionDelayMs);
+  return session;
+}
+
+/**
+ * What a redaction does to a session, however it was asked for (the redact endpoint, a Redaction
+ * Job): an open session is canceled, personal data and metadata are erased, and `redaction.status`
+ * reads `processing` until `redactedAtMs`, then `redacted`.
+ */
+export function eraseSession(account: Account, session: SessionRecord, redactedAtMs: number): void {
   if (session.status === "requires_input") session.status = "canceled";
   session.client_secret = null;
   session.url = null;
@@ -171,9 +181,8 @@ export function redactSession(state: EmulatorState, account: Account, id: string
     session.provided_details = { ...(d.email !== undefined && { email: R }), ...(d.phone !== undefined && { phone: R }) };
   }
   if (session.last_error?.reason) session.last_error = { ...session.last_error, reason: R };
-  session.redacted_at_ms = state.clock() + state.config.redactionDelayMs;
+  session.redacted_at_ms = redactedAtMs;
   redactReports(account, session.id);
-  return session;
 }
 
 export function listSessions(account: Account, p: ListSessionsParams): Page<SessionRecord> {

@@ -4,7 +4,7 @@ import { IdempotencyStore } from "./idempotency";
 import { randomStreams, RandomStreams } from "./random";
 import type { LimiterState } from "./rate-limit";
 import { OrderedTable } from "./store";
-import { ReportRecord, SessionRecord } from "./types";
+import { JobRecord, ReportRecord, SessionRecord } from "./types";
 
 /** One API key = one account: its own sessions, reports, idempotency keys and rate bucket. */
 export class Account {
@@ -19,6 +19,11 @@ export class Account {
   readonly writeLocks = new Set<string>();
   /** Idempotency keys of requests in flight (a second request with one is a 409). */
   readonly keysInFlight = new Set<string>();
+  /** Redaction Jobs (Stripe preview), and which open job holds each session it claimed. */
+  readonly redactionJobs = new OrderedTable<JobRecord>();
+  readonly jobLocks = new Map<string, string>();
+  /** The last events (newest last, at most MAX_EVENTS): what a webhook endpoint would have received. */
+  readonly events: EventRecord[] = [];
 
   constructor(
     readonly key: string,
@@ -27,6 +32,15 @@ export class Account {
     readonly stripeAccount: string | null = null,
   ) {}
 }
+
+export interface EventRecord {
+  id: string;
+  type: string;
+  created: number;
+  data: { object: { id: string; object: string; status: string } };
+}
+
+export const MAX_EVENTS = 1000;
 
 /** A well-formed connected account id, as Stripe writes them. */
 export const ACCOUNT_ID = /^acct_[A-Za-z0-9]{1,64}$/;
@@ -63,6 +77,8 @@ export class EmulatorState {
   reportIds = new Set<string>();
   /** Session id -> owning account, for the control API's transition (which has no key). */
   sessionOwners = new Map<string, Account>();
+  /** Redaction Job id -> owning account, for the control API (which has no key). */
+  jobOwners = new Map<string, Account>();
   stats: Stats = emptyStats();
   /** Connected accounts every key may act for (`--connected-account`, `connectedAccounts` option). */
   openAccounts = new Set<string>();
@@ -84,6 +100,7 @@ export class EmulatorState {
     this.accounts = new Map();
     this.reportIds = new Set();
     this.sessionOwners = new Map();
+    this.jobOwners = new Map();
     this.stats = emptyStats();
     this.connected = new Map();
     this.setConfig(this.defaults);
@@ -130,7 +147,7 @@ export class EmulatorState {
   /** Forgets the least recently used account without sessions (none: keep them all). */
   private evictOneAccount(): void {
     for (const [key, account] of this.accounts) {
-      if (account.sessions.size === 0 && account.limiter.inFlight === 0 && account.keysInFlight.size === 0) {
+      if (account.sessions.size === 0 && account.redactionJobs.size === 0 && account.limiter.inFlight === 0 && account.keysInFlight.size === 0) {
         this.accounts.delete(key);
         return;
       }

@@ -133,3 +133,34 @@ export interface ReportRecord {
   id_number?: IdNumberReport;
   selfie?: SelfieReport;
 }
+
+/** A Redaction Job (Stripe preview, `privacy.redaction_job`) over identity verification sessions. */
+export type JobStatus = "created" | "validating" | "ready" | "failed" | "redacting" | "succeeded" | "canceling" | "canceled";
+export type ValidationBehavior = "error" | "fix";
+export type ValidationErrorCode = "invalid_cascading_source" | "invalid_file_purpose" | "invalid_state" | "locked_by_other_job" | "too_many_objects";
+
+export interface JobValidationError {
+  id: string;
+  seq: number;
+  created: number;
+  code: ValidationErrorCode;
+  message: string;
+  erroring_object: { id: string; object_type: "identity_verification_session" };
+}
+
+export interface JobRecord {
+  id: string;
+  seq: number;
+  created: number;
+  livemode: boolean;
+  status: JobStatus;
+  validation_behavior: ValidationBehavior;
+  /** The sessions asked for, in the order given. */
+  sessionIds: string[];
+  /** After a validation: the sessions that passed (with `fix`, the ones kept). */
+  valid: string[];
+  /** The current validation attempt's errors, oldest first. */
+  errors: JobValidationError[];
+  /** When the current phase (validating, redacting, canceling) ends, epoch ms; null: no phase under way. */
+  phaseEndsMs: number | null;
+}

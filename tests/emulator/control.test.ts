@@ -68,6 +68,7 @@ test("config merges partial updates and answers with the whole config", async ()
     rateLimit: null,
     faults: { errorRate: 0.2, resetRate: 0.1, lostResponseRate: 0 },
     redactionDelayMs: 5,
+    redactionJobs: { sessionsPerSecond: 1_000_000, maxObjects: 10_000 },
     seed: null,
   });
   await emu.control.reset();

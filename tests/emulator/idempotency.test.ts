@@ -111,7 +111,7 @@ describe("the idempotency store's bounds (issue 11)", () => {
   });
 
   test("accounts are bounded: junk keys are forgotten, accounts with sessions are kept", () => {
-    const state = new EmulatorState({ latencyMs: 0, jitterMs: 0, rateLimit: null, faults: { errorRate: 0, resetRate: 0, lostResponseRate: 0 }, redactionDelayMs: 0, seed: 1 });
+    const state = new EmulatorState({ latencyMs: 0, jitterMs: 0, rateLimit: null, faults: { errorRate: 0, resetRate: 0, lostResponseRate: 0 }, redactionDelayMs: 0, redactionJobs: { sessionsPerSecond: 1000, maxObjects: 100 }, seed: 1 });
     const kept = state.account("sk_test_kept");
     kept.sessions.putMany([{ id: "vs_1", seq: 1, created: 1 } as never]);
     for (let i = 0; i < MAX_ACCOUNTS + 50; i++) state.account(`sk_test_junk${i}`);

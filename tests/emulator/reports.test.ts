@@ -83,9 +83,11 @@ test("seeded verified sessions come with a report and verified outputs", async (
   expect([report.created, report.verification_session]).toEqual([1_600_000_050, ids[1]]);
 });
 
-test("unknown reports are 404; reports expand only their sensitive fields", async () => {
+test("unknown reports are 404; reports expand their sensitive fields and the spec's inline objects only", async () => {
   await expect(stripe.identity.verificationReports.retrieve("vr_nope")).rejects.toMatchObject({ statusCode: 404, code: "resource_missing", param: "id" });
-  await expect(stripe.identity.verificationReports.list({ expand: ["data.document"] })).rejects.toMatchObject({ statusCode: 400 });
+  // The spec lists `document` and `selfie` as expandable: accepted, changing nothing.
+  await expect(stripe.identity.verificationReports.list({ expand: ["data.document", "data.selfie"] })).resolves.toMatchObject({ object: "list" });
+  await expect(stripe.identity.verificationReports.list({ expand: ["data.verification_session"] })).rejects.toMatchObject({ statusCode: 400, param: "expand[0]" });
   await expect(stripe.identity.verificationReports.list({ limit: 101 })).rejects.toMatchObject({ statusCode: 400, param: "limit" });
 });
 
