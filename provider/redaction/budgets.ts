@@ -16,7 +16,10 @@ import type { Sleep } from "../stripe/backoff";
 import { errorFacts } from "../stripe/errors";
 import { Pacer, pacerSettings, type PacerSettings, type ResponseOutcome } from "./pacer";
 
-export type Endpoint = "list" | "retrieve" | "redact" | "cancel";
+export type Endpoint = "list" | "retrieve" | "redact" | "cancel" | RedactionJobEndpoint;
+
+/** The Redaction Job endpoints (a Stripe preview) a jobs run calls, each its own budget. */
+export type RedactionJobEndpoint = "job_create" | "job_retrieve" | "job_run" | "job_cancel" | "job_errors";
 
 /** Stripe's documented default per endpoint. */
 export const DEFAULT_ENDPOINT_RPS = 25;

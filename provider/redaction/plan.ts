@@ -26,6 +26,10 @@ export const SKIP_REASONS = [
   "gone",
   /** Executing an approved plan: the session's status is no longer the one the plan was made on. */
   "changed_since_plan",
+  /** Redaction Jobs: another open redaction job holds the session (another sweep is redacting it). */
+  "locked_by_other_job",
+  /** Redaction Jobs: Stripe's validation of the job refused the session (its code is in the evidence). */
+  "refused_by_job_validation",
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

@@ -17,6 +17,8 @@ export interface WriteFacts {
   created?: number;
   redactionAfter?: string | null;
   requestId?: string;
+  /** Redaction Jobs strategy: the job that redacted the session. */
+  jobId?: string;
 }
 
 export type SessionOutcome =
