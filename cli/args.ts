@@ -9,6 +9,7 @@ import { maskKey, redactSecret } from "../provider/stripe/keys";
 import { parseExclusionSpec } from "../provider/redaction/exclusions";
 import { RedactionFilter, reservedKeyProblem, SESSION_STATUSES, UNBOUNDED_MESSAGE } from "../provider/redaction/filter";
 import type { BulkAction } from "../provider/redaction/plan";
+import { BULK_STRATEGIES, type BulkStrategy } from "../provider/redaction/run";
 
 export interface SweepCliOptions {
   filter: RedactionFilter;
@@ -32,6 +33,8 @@ export interface SweepCliOptions {
   plan?: string;
   /** Refuse a plan older than this (ms). */
   planMaxAgeMs?: number;
+  /** `per-session` (default) or `jobs` (Stripe's Redaction Jobs, a preview; redact only). */
+  strategy?: BulkStrategy;
   /** From STRIPE_API_KEY only. */
   apiKey: string;
 }
@@ -133,6 +136,7 @@ function buildProgram(): Command {
     .option("--plan <file>", "with --yes: act on exactly the sessions of a --plan-out file, each re-read and re-checked first (no filter flags: the plan holds them)")
     .option("--plan-max-age <duration>", 'refuse a plan older than this (default "24h"; s, m, h, d, w)')
     .option("--evidence <file>", "append a hash-chained JSON Lines record of the run to this file (no personal data); check it with: stripe-identity-sweep verify FILE")
+    .addOption(new Option("--strategy <strategy>", "per-session: one redact a session at Stripe's limits; jobs: Stripe's Redaction Jobs (a Stripe preview; redact only; see docs/redaction-jobs.md)").choices([...BULK_STRATEGIES]).default("per-session"))
     .option("--stripe-account <acct>", "Connect: sweep this connected account's sessions (acct_...; also STRIPE_ACCOUNT)")
     .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.\nstripe-identity-sweep verify FILE [--json]: check an --evidence file's chain and re-read the sessions it redacted (exit 0 all redacted, 4 some still processing, 5 chain broken).")
     .helpOption("-h, --help", "show this help")
@@ -197,6 +201,7 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
   if (planned && o.action !== "redact" && argv.some((arg) => arg === "--action" || arg.startsWith("--action="))) {
     return { kind: "usage", message: "--plan: the plan holds the action; leave --action out" };
   }
+  if (o.strategy === "jobs" && o.action === "cancel") return { kind: "usage", message: "--strategy jobs: Redaction Jobs only redact; use --action redact or --strategy per-session" };
   let planMaxAgeMs: number | undefined;
   if (o.planMaxAge !== undefined) {
     const match = /^(\d+)([smhdw])$/.exec(String(o.planMaxAge));
@@ -245,6 +250,7 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
       ...(typeof o.planOut === "string" ? { planOut: o.planOut } : {}),
       ...(planned ? { plan: o.plan as string } : {}),
       ...(planMaxAgeMs !== undefined ? { planMaxAgeMs } : {}),
+      ...(o.strategy === "jobs" ? { strategy: "jobs" as const } : {}),
       apiKey: config.apiKey,
     },
   };

@@ -9,6 +9,7 @@ import { LivemodeRefusedError, MaxSessionsExceededError } from "../provider/reda
 import { leftForLater, summaryLine } from "../provider/redaction/progress";
 import type { SweepReport } from "../provider/redaction/report";
 import { runBulkRedaction, type BulkRunRequest } from "../provider/redaction/run";
+import { jobsOf } from "../provider/redaction/jobs/strategy";
 import { absoluteFilter, DEFAULT_PLAN_MAX_AGE_MS, PLAN_VERSION, readPlan, writePlan, type PlannedSession } from "../provider/redaction/approved-plan";
 import { checkKey } from "../provider/redaction/guards";
 import { redactSecret } from "../provider/stripe/keys";
@@ -62,6 +63,7 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
       apiBase: options.apiBase,
       stripeAccount: options.stripeAccount,
       evidencePath: options.evidence,
+      ...(options.strategy ? { strategy: options.strategy } : {}),
       tool: "stripe-identity-sweep",
       allowLivemode: options.allowLivemode,
       filter: options.filter,
@@ -108,11 +110,13 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
   }
 
   if (options.json) {
-    io.stdout.write(clean(jsonSummary(report, planOnly ? { plan: !options.dryRun, firstIds } : {})));
+    io.stdout.write(clean(jsonSummary(report, { ...(planOnly ? { plan: !options.dryRun, firstIds } : {}), ...(jobsOf(report) ? { jobs: jobsOf(report) } : {}) })));
   } else if (planOnly) {
     io.stdout.write(clean(planText(report, firstIds, options.dryRun)));
   } else {
     io.stdout.write(clean(`${report.complete ? "Done" : "Stopped early"}: ${summaryLine(report)}\n`));
+    // Redaction Jobs still running (Ctrl-C after run, or a job slower than the timeout): say how to follow them.
+    if ((jobsOf(report)?.stillRunning.length ?? 0) > 0) io.stderr.write(clean(`stripe-identity-sweep: ${report.stoppedBecause}\n`));
     const later = leftForLater(report);
     if (later) io.stderr.write(`stripe-identity-sweep: ${later}\n`);
     for (const failure of report.failures.slice(0, 20)) io.stderr.write(clean(`failed: ${failure.id}: ${failure.message}\n`));

@@ -14,6 +14,7 @@ import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import type { RedactionFilter } from "./filter";
 import type { BulkAction } from "./plan";
 import type { SessionOutcome, SweepReport, WriteFacts } from "./report";
+import type { JobEvent } from "./jobs/follow";
 
 export const GENESIS = "0".repeat(64);
 
@@ -29,6 +30,8 @@ export interface EvidenceHeader {
   account: string | null;
   dryRun: boolean;
   filter: Record<string, unknown>;
+  /** `jobs`: the run redacted through Stripe's Redaction Jobs (job lines name them). */
+  strategy?: "jobs";
 }
 
 export interface EvidenceRecord {
@@ -42,6 +45,21 @@ export interface EvidenceRecord {
   redactionAfter?: string | null;
   requestId?: string;
   reason?: string;
+  /** Redaction Jobs: the job that redacted the session. */
+  jobId?: string;
+}
+
+/** Redaction Jobs: a job's step (created, ready with what validation dropped, redacting, succeeded, canceled). */
+export interface EvidenceJob {
+  kind: "job";
+  runId: string;
+  jobId: string;
+  status: string;
+  sessions: number;
+  time: string;
+  requestId?: string;
+  dropped?: Record<string, number>;
+  note?: string;
 }
 
 export interface EvidenceFooter {
@@ -51,7 +69,7 @@ export interface EvidenceFooter {
   counts: Pick<SweepReport, "matched" | "redacted" | "canceled" | "wouldAct" | "skipped" | "failed" | "unknown"> & { complete: boolean };
 }
 
-export type EvidenceLine = (EvidenceHeader | EvidenceRecord | EvidenceFooter) & { prev: string };
+export type EvidenceLine = (EvidenceHeader | EvidenceRecord | EvidenceJob | EvidenceFooter) & { prev: string };
 
 /** One session's record: its outcome and what the write saw, without fields the outcome lacks. */
 export function sessionRecord(runId: string, action: BulkAction, outcome: SessionOutcome, time: string): EvidenceRecord {
@@ -61,7 +79,12 @@ export function sessionRecord(runId: string, action: BulkAction, outcome: Sessio
   if (facts.redactionAfter !== undefined) record.redactionAfter = facts.redactionAfter;
   if (facts.requestId !== undefined) record.requestId = facts.requestId;
   if (facts.reason !== undefined) record.reason = facts.reason;
+  if (facts.jobId !== undefined) record.jobId = facts.jobId;
   return record;
+}
+
+export function jobRecord(runId: string, event: JobEvent, time: string): EvidenceJob {
+  return { kind: "job", runId, time, ...event };
 }
 
 /** A run's footer: its counts. */
@@ -88,7 +111,7 @@ export class EvidenceWriter {
     this.prev = existsSync(path) ? lastLineHash(readFileSync(path, "utf8")) : GENESIS;
   }
 
-  append(line: EvidenceHeader | EvidenceRecord | EvidenceFooter): void {
+  append(line: EvidenceHeader | EvidenceRecord | EvidenceJob | EvidenceFooter): void {
     const text = JSON.stringify({ ...line, prev: this.prev });
     // One synchronous append per line: a crash loses at most the line being written.
     appendFileSync(this.path, `${text}\n`, { encoding: "utf8", mode: 0o600 });

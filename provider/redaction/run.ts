@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { UserInputError } from "../errors";
-import { EvidenceWriter, evidenceFilter, footerOf, sessionRecord } from "./evidence";
+import { EvidenceWriter, evidenceFilter, footerOf, jobRecord, sessionRecord } from "./evidence";
 import type Stripe from "stripe";
 import { createStripeClient } from "../stripe/client";
 import { stripeSweepApi, type ApiCounters, type SweepApi } from "./api";
@@ -24,6 +24,8 @@ import { defaultConcurrency, type PacerSettings } from "./pacer";
 import type { BulkAction } from "./plan";
 import { Tally, type SessionOutcome, type SweepProgress, type SweepReport } from "./report";
 import { sweep, type PlannedEntry } from "./sweep";
+import { stripeRedactionJobsApi, type RedactionJobsApi } from "./jobs/client";
+import { sweepByJobs, type JobSettings, type JobsSweepReport } from "./jobs/strategy";
 import type { WaitSettings } from "./wait";
 import { errorFacts } from "../stripe/errors";
 import type { Sleep } from "../stripe/backoff";
@@ -77,10 +79,24 @@ export interface BulkRunRequest {
   evidencePath?: string;
   /** Named in the evidence header. */
   tool?: string;
+  /**
+   * `per-session` (default): one redact or cancel per session, paced at Stripe's limits.
+   * `jobs`: Stripe's Redaction Jobs (a preview; redact only): see jobs/strategy.ts.
+   */
+  strategy?: BulkStrategy;
+  /** Jobs strategy: chunk size, polling and timeouts. */
+  jobSettings?: Partial<JobSettings>;
+  /** Injected Redaction Jobs API (tests). */
+  jobsApi?: RedactionJobsApi;
 }
 
-export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepReport> {
+export const BULK_STRATEGIES = ["per-session", "jobs"] as const;
+export type BulkStrategy = (typeof BULK_STRATEGIES)[number];
+
+export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepReport | JobsSweepReport> {
   const mode = checkKey(request.apiKey, request.allowLivemode ?? false);
+  const byJobs = request.strategy === "jobs";
+  if (byJobs && request.action !== "redact") throw new UserInputError(`strategy: Redaction Jobs only redact; action "${request.action}" needs the per-session strategy`);
   const clock = request.clock ?? (() => performance.now());
   const filter = parseFilter(request.filter);
   const localNow = (request.now ?? Date.now)();
@@ -90,12 +106,12 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
   const concurrency = request.concurrency ?? defaultConcurrency(rps);
   const timeoutMs = request.timeoutMs ?? 30_000;
   const ownsApi = request.api === undefined;
-  const api =
-    request.api ??
-    stripeSweepApi(
-      request.stripe ?? createStripeClient({ apiKey: request.apiKey, apiBase: request.apiBase, stripeAccount: request.stripeAccount, maxNetworkRetries: 0, timeoutMs }),
-      { timeoutMs },
-    );
+  const client = request.api === undefined || (byJobs && request.jobsApi === undefined)
+    ? (request.stripe ?? createStripeClient({ apiKey: request.apiKey, apiBase: request.apiBase, stripeAccount: request.stripeAccount, maxNetworkRetries: 0, timeoutMs }))
+    : undefined;
+  const api = request.api ?? stripeSweepApi(client!, { timeoutMs });
+  // The jobs go through the same client, so the run's counters see their requests too.
+  const jobsApi = byJobs ? (request.jobsApi ?? stripeRedactionJobsApi(client!, { timeoutMs })) : undefined;
   const budgets = new Budgets(
     { globalRps: rps, endpointRps: request.endpointRequestsPerSecond ?? DEFAULT_ENDPOINT_RPS, pacer: request.pacer },
     { now: clock, sleep: request.sleep },
@@ -133,6 +149,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     evidence?.append({
       kind: "header", runId, tool: request.tool ?? "pulumi-stripe-identity", time: stamp(), action: request.action, mode,
       account: request.stripeAccount ?? null, dryRun: request.dryRun ?? false, filter: evidenceFilter(filter),
+      ...(byJobs && !request.dryRun ? { strategy: "jobs" as const } : {}),
     });
     const onSession = (outcome: SessionOutcome): void => {
       evidence?.append(sessionRecord(runId, request.action, outcome, stamp()));
@@ -145,7 +162,14 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       if (!counting.complete) return { ...counting, dryRun: false, matched: 0, wouldAct: 0, skipped: 0, skippedByReason: {} };
       if (counting.matched > request.maxSessions) throw new MaxSessionsExceededError(counting.matched, request.maxSessions);
     }
-    const report = await sweep({
+    const report: SweepReport | JobsSweepReport = byJobs && !request.dryRun
+      ? await sweepByJobs({
+        api, jobs: jobsApi!, budgets, filter: compiled, runId, retry, signal: request.signal, now: clock, sleep: request.sleep,
+        maxSessions: request.maxSessions, onSession, onProgress: request.onProgress, settings: request.jobSettings,
+        onJob: (event) => evidence?.append(jobRecord(runId, event, stamp())),
+        ...(request.planned ? { planned: request.planned } : {}),
+      })
+      : await sweep({
       ...common,
       dryRun: request.dryRun ?? false,
       // A dry run counts everything, then compares (below); a real run also caps itself mid-run.

@@ -78,6 +78,11 @@ export interface JobsSweepOptions {
 
 export type JobsSweepReport = SweepReport & { jobs: JobsReport };
 
+/** The jobs summary of a run's report, when it ran by jobs. */
+export function jobsOf(report: SweepReport): JobsReport | undefined {
+  return (report as Partial<JobsSweepReport>).jobs;
+}
+
 export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepReport> {
   const settings = { ...DEFAULT_JOB_SETTINGS, ...options.settings };
   const now = options.now ?? (() => performance.now());
@@ -192,6 +197,8 @@ export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepR
 
   async function runJob(id: string, kept: Candidate[]): Promise<void> {
     let requestId: string | undefined;
+    // Written ahead (evidence): the irreversible request is named before it is sent.
+    job({ jobId: id, status: "run_requested", sessions: kept.length });
     try {
       requestId = (await call("job_run", () => options.jobs.run(id, key("run", id)))).requestId;
     } catch (error) {
