@@ -88,6 +88,13 @@ export interface BulkRedactionArgs {
    * session handled, footer; no personal data). Check it with `stripe-identity-sweep verify FILE`.
    */
   evidence?: pulumi.Input<{ path: pulumi.Input<string> }>;
+  /**
+   * How a run redacts. `"perSession"` (default): one redact per session, paced at Stripe's limits
+   * (~25 a second). `"redactionJobs"`: Stripe's Redaction Jobs, **a Stripe preview** (its API may
+   * change; see docs/redaction-jobs.md): the sessions go to Stripe in jobs that Stripe validates
+   * and runs on its side; each job is re-checked against the filter right before it runs. Redact only.
+   */
+  strategy?: pulumi.Input<"perSession" | "redactionJobs">;
   /** Any values: changing them runs the sweep again on the next `up` (with `runOn` including `update`), e.g. today's date for at most one run a day. */
   triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
 }

@@ -56,6 +56,12 @@ export const BulkRedactionArgs = z.strictObject({
   previewCount: z.boolean().default(false),
   /** Append each run's evidence (hash-chained JSON Lines, no personal data) to this file. */
   evidence: z.strictObject({ path: z.string().min(1, "must not be empty") }).optional(),
+  /**
+   * How a run redacts: `perSession` (default), one redact per session at Stripe's limits; or
+   * `redactionJobs`, Stripe's Redaction Jobs (a Stripe preview; redact only): the work runs on
+   * Stripe's side, in jobs of up to 10,000 sessions. See docs/redaction-jobs.md.
+   */
+  strategy: z.enum(["perSession", "redactionJobs"]).default("perSession"),
   /** Any values; a change makes the next `up` run the sweep again (with runOn update). */
   triggers: z.array(z.json()).optional(),
   /** Set by the SDK: the resource's name, for log lines. Not an arg users pass. */
@@ -65,7 +71,7 @@ export type BulkRedactionArgs = z.output<typeof BulkRedactionArgs>;
 export type BulkRedactionArgsInput = z.input<typeof BulkRedactionArgs>;
 
 /** The input fields whose change is an update (everything but the log name). */
-export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "endpointRequestsPerSecond", "allowLivemode", "processingTimeoutSeconds", "stripeAccount", "evidence", "triggers"] as const;
+export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "endpointRequestsPerSecond", "allowLivemode", "processingTimeoutSeconds", "stripeAccount", "evidence", "strategy", "triggers"] as const;
 
 function unknownOnPath(root: unknown, path: readonly PropertyKey[]): boolean {
   const at = valueAt(root, path);
@@ -105,6 +111,9 @@ export function checkBulkArgs(news: unknown, now: number = Date.now()): { inputs
       if (!(error instanceof UserInputError)) throw error;
       const [, property = "filter", reason = error.message] = /^(filter(?:\.\w+)?): ([\s\S]*)$/.exec(error.message) ?? [];
       return { inputs, failures: [{ property, reason }], emptyRange: error instanceof EmptyRangeError };
+    }
+    if (parsed.data.strategy === "redactionJobs" && parsed.data.action !== "redact") {
+      return { inputs, failures: [{ property: "strategy", reason: `Redaction Jobs only redact; action "${parsed.data.action}" needs strategy "perSession"` }] };
     }
     return { inputs, failures: [] };
   }

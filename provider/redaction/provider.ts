@@ -153,6 +153,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
       action: args.action,
       requestsPerSecond: args.requestsPerSecond,
       endpointRequestsPerSecond: args.endpointRequestsPerSecond,
+      ...(args.strategy === "redactionJobs" ? { strategy: "jobs" as const } : {}),
     };
   }
 
