@@ -8,7 +8,8 @@
  * -> re-list the chunk's range (100 a request) and check every validated session still matches
  * the filter (and the plan), right before `run` -> if one left, cancel the job and make it again
  * without it (a job cannot lose objects) -> run. A job Stripe finds too big (`too_many_objects`)
- * is canceled and its chunk halved. After the listing, every job that runs is followed to
+ * is canceled and its chunk halved. Two chunks are in flight at once (`jobsInFlight`): the
+ * listing fills the next while Stripe validates one. After the listing, every job that runs is followed to
  * `succeeded`. A job is never run over a session outside the filter; what a session went through
  * is one outcome (redacted with its job id and the run's request id, skipped with a reason, or
  * failed naming the job), each session counted once.
@@ -45,6 +46,8 @@ export interface JobSettings {
   redactionTimeoutMs: number;
   /** Times a chunk's job is made again after sessions left the filter before the run gives up. */
   remakeAttempts: number;
+  /** Chunks between create and run at once: the listing fills the next while Stripe validates one. */
+  jobsInFlight: number;
 }
 
 export const DEFAULT_JOB_SETTINGS: JobSettings = {
@@ -54,6 +57,7 @@ export const DEFAULT_JOB_SETTINGS: JobSettings = {
   validationTimeoutMs: 10 * 60_000,
   redactionTimeoutMs: 60 * 60_000,
   remakeAttempts: 3,
+  jobsInFlight: 2,
 };
 
 export interface JobsSweepOptions {
@@ -235,9 +239,22 @@ export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepR
     if (chunk.length >= chunkSize) {
       const full = chunk;
       chunk = [];
-      await processChunk(full);
-      progress();
+      // Backpressure: at most jobsInFlight chunks between create and run (memory stays bounded).
+      while (inFlight.size >= Math.max(1, settings.jobsInFlight)) await Promise.race(inFlight);
+      launch(full);
     }
+  };
+  const inFlight = new Set<Promise<void>>();
+  const launch = (members: Candidate[]): void => {
+    const task: Promise<void> = processChunk(members)
+      .catch((error: unknown) => {
+        stoppedBecause ??= `the redaction jobs run failed: ${describeError(error)}`;
+      })
+      .finally(() => {
+        inFlight.delete(task);
+        progress();
+      });
+    inFlight.add(task);
   };
 
   try {
@@ -258,10 +275,11 @@ export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepR
     }
     const rest = chunk;
     chunk = [];
-    await processChunk(rest);
+    launch(rest);
   } catch (error) {
     stoppedBecause ??= `the redaction jobs run failed: ${describeError(error)}`;
   }
+  while (inFlight.size > 0) await Promise.all(inFlight);
   const followed = await followJobs(ctx, running, settings.redactionTimeoutMs, job);
   if (options.signal?.aborted) stoppedBecause ??= "aborted";
   Object.assign(jobsReport, { succeeded: jobsReport.succeeded + followed.succeeded, stillRunning: followed.stillRunning });
