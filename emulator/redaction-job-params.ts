@@ -20,15 +20,7 @@ export type CreateJobParams = z.infer<typeof CreateJobParams>;
 export const UpdateJobParams = z.strictObject({ expand: Expand, validation_behavior: Behavior.optional() });
 export type UpdateJobParams = z.infer<typeof UpdateJobParams>;
 
-export const ListJobsParams = z.strictObject({
-  ending_before: Str.optional(),
-  expand: Expand,
-  limit: IntText.optional(),
-  starting_after: Str.optional(),
-  status: z.enum(["canceled", "canceling", "created", "failed", "ready", "redacting", "succeeded", "validating"]).optional(),
-});
-export type ListJobsParams = z.infer<typeof ListJobsParams>;
-
+/** A page of a list (jobs, a job's validation errors). */
 export const ListPageParams = z.strictObject({
   ending_before: Str.optional(),
   expand: Expand,
@@ -36,3 +28,9 @@ export const ListPageParams = z.strictObject({
   starting_after: Str.optional(),
 });
 export type ListPageParams = z.infer<typeof ListPageParams>;
+
+export const ListJobsParams = ListPageParams.extend({
+  status: z.enum(["canceled", "canceling", "created", "failed", "ready", "redacting", "succeeded", "validating"]).optional(),
+});
+export type ListJobsParams = z.infer<typeof ListJobsParams>;
+
