@@ -38,7 +38,7 @@ export function followHint(ids: readonly string[]): string {
 
 export async function followJobs(
   ctx: StepContext, jobs: ReadonlyArray<{ id: string; sessions: number }>, timeoutMs: number, onJob: (event: JobEvent) => void,
-): Promise<{ succeeded: number; stillRunning: string[]; message: string }> {
+): Promise<{ succeeded: number; stillRunning: string[] }> {
   const started = ctx.now();
   let pending = [...jobs];
   let succeeded = 0;
@@ -65,5 +65,5 @@ export async function followJobs(
   }
   const ids = pending.map((job) => job.id);
   for (const job of pending) onJob({ jobId: job.id, status: "redacting", sessions: job.sessions, note: "still running when the run ended" });
-  return { succeeded, stillRunning: ids.slice(0, MAX_IDS_KEPT), message: ids.length > 0 ? followHint(ids) : "" };
+  return { succeeded, stillRunning: ids.slice(0, MAX_IDS_KEPT) };
 }

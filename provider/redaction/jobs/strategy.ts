@@ -19,46 +19,25 @@
  * to follow them: a run cannot be undone or canceled.
  */
 import { realSleep, type Sleep } from "../../stripe/backoff";
+import { mayHaveCommitted } from "../../stripe/errors";
 import { describeError } from "../handle";
 import type { SweepApi } from "../api";
 import type { Budgets } from "../budgets";
 import { DEFAULT_RETRY_BUDGET, pacedCaller, type RetryBudget } from "../call";
 import type { CompiledFilter } from "../filter";
 import { listMatching } from "../lister";
-import { planSession, type SkipReason } from "../plan";
+import { planSession } from "../plan";
 import { handledCount, Tally, type SessionOutcome, type SweepProgress, type SweepReport } from "../report";
 import type { PlannedEntry } from "../sweep";
 import type { RedactionJobsApi } from "./client";
 import { dropReason, mustNotRun, splitChunk, tooManyObjects, type Candidate } from "./decide";
 import { cancelJob, createJob, relist, validationErrors, waitForJob, type StepContext } from "./steps";
-import { followJobs, type JobEvent, type JobsReport } from "./follow";
+import { followHint, followJobs, type JobEvent, type JobsReport } from "./follow";
+
+import { countCodes, DEFAULT_JOB_SETTINGS, type JobSettings } from "./settings";
 
 export type { JobEvent, JobsReport } from "./follow";
-
-export interface JobSettings {
-  /** Sessions per job to start with (halved on `too_many_objects`). Stripe publishes no maximum. */
-  chunkSize: number;
-  pollFirstMs: number;
-  pollMaxMs: number;
-  /** How long a job may validate before the run cancels it. */
-  validationTimeoutMs: number;
-  /** How long the run follows its jobs after the last `run`; then it says which still run. */
-  redactionTimeoutMs: number;
-  /** Times a chunk's job is made again after sessions left the filter before the run gives up. */
-  remakeAttempts: number;
-  /** Chunks between create and run at once: the listing fills the next while Stripe validates one. */
-  jobsInFlight: number;
-}
-
-export const DEFAULT_JOB_SETTINGS: JobSettings = {
-  chunkSize: 10_000,
-  pollFirstMs: 1_000,
-  pollMaxMs: 10_000,
-  validationTimeoutMs: 10 * 60_000,
-  redactionTimeoutMs: 60 * 60_000,
-  remakeAttempts: 3,
-  jobsInFlight: 2,
-};
+export { DEFAULT_JOB_SETTINGS, type JobSettings } from "./settings";
 
 export interface JobsSweepOptions {
   api: SweepApi;
@@ -146,6 +125,16 @@ export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepR
       jobsReport.canceled++;
       job({ jobId: id, status: "canceled", sessions: members.length, note: why });
     };
+    try {
+      await afterCreate(id, members, round, cancel);
+    } catch (error) {
+      // A job left ready would hold its sessions from every later sweep: cancel it (best effort).
+      if (!running.some((entry) => entry.id === id)) await cancel(`the run failed: ${describeError(error)}`).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async function afterCreate(id: string, members: Candidate[], round: number, cancel: (why: string) => Promise<void>): Promise<void> {
     const waited = await waitForJob(ctx, id, ["pending"], settings.validationTimeoutMs);
     if ("aborted" in waited) return cancel("the run was stopped before this job ran");
     if ("timedOut" in waited) {
@@ -209,6 +198,13 @@ export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepR
       // No answer, or a refusal: what Stripe shows now decides (a lost answer may have run it).
       const current = await call("job_retrieve", () => options.jobs.retrieve(id)).catch(() => undefined);
       const status = current?.status;
+      if (status === undefined && mayHaveCommitted(error)) {
+        // Neither the run's answer nor a read came back: it may have run. Said so, never "failed".
+        jobsReport.stillRunning.push(id);
+        job({ jobId: id, status: "unknown", sessions: kept.length, note: `run sent, outcome unknown: ${describeError(error)}` });
+        for (const { id: sessionId } of kept) finish({ id: sessionId, result: "unknown", message: `redaction job ${id}: the run request got no answer and the job could not be read; check it: GET /v1/privacy/redaction_jobs/${id}` });
+        return;
+      }
       if (status !== "redacting" && status !== "succeeded") {
         if (status === "canceling" || status === "canceled") jobsReport.canceled++;
         else jobsReport.failed++;
@@ -282,8 +278,11 @@ export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepR
   while (inFlight.size > 0) await Promise.all(inFlight);
   const followed = await followJobs(ctx, running, settings.redactionTimeoutMs, job);
   if (options.signal?.aborted) stoppedBecause ??= "aborted";
-  Object.assign(jobsReport, { succeeded: jobsReport.succeeded + followed.succeeded, stillRunning: followed.stillRunning });
-  if (followed.stillRunning.length > 0) stoppedBecause = stoppedBecause === undefined ? followed.message : `${stoppedBecause}; ${followed.message}`;
+  Object.assign(jobsReport, { succeeded: jobsReport.succeeded + followed.succeeded, stillRunning: [...jobsReport.stillRunning, ...followed.stillRunning].slice(0, 100) });
+  if (jobsReport.stillRunning.length > 0) {
+    const hint = followHint(jobsReport.stillRunning);
+    stoppedBecause = stoppedBecause === undefined ? hint : `${stoppedBecause}; ${hint}`;
+  }
   const counters = options.api.counters();
   tally.counts.requests = counters.requests - baseline.requests;
   tally.counts.rateLimited = counters.rateLimited - baseline.rateLimited;
@@ -292,10 +291,3 @@ export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepR
   return { ...tally.report("redact", false, stoppedBecause), jobs: jobsReport };
 }
 
-function countCodes(errors: Iterable<{ code: string }>): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const { code } of errors) counts.set(code, (counts.get(code) ?? 0) + 1);
-  return counts;
-}
-
-export type { SkipReason };

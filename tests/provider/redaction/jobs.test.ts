@@ -9,7 +9,8 @@ import { randomUUID } from "node:crypto";
 import { stripeSweepApi } from "../../../provider/redaction/api";
 import { Budgets } from "../../../provider/redaction/budgets";
 import { compileFilter, parseFilter } from "../../../provider/redaction/filter";
-import { stripeRedactionJobsApi, REDACTION_JOBS_API_VERSION } from "../../../provider/redaction/jobs/client";
+import Stripe from "stripe";
+import { stripeRedactionJobsApi, REDACTION_JOBS_API_VERSION, type RedactionJobsApi } from "../../../provider/redaction/jobs/client";
 import { sweepByJobs, type JobEvent, type JobSettings, type JobsSweepReport } from "../../../provider/redaction/jobs/strategy";
 import type { SessionOutcome } from "../../../provider/redaction/report";
 import { createStripeClient } from "../../../provider/stripe/client";
@@ -34,6 +35,10 @@ interface Scenario {
   filter?: Record<string, unknown>;
   settings?: Partial<JobSettings>;
   signal?: AbortSignal;
+  /** An approved plan's sessions instead of a listing. */
+  planned?: Array<{ id: string; status: string; created: number }>;
+  /** Wraps the real jobs API (to lose answers). */
+  wrapJobs?: (real: RedactionJobsApi) => RedactionJobsApi;
   /** Between two polls: what Stripe (or someone else) does. Default: Stripe finishes every phase under way. */
   betweenPolls?: (jobs: string[], polls: number) => Promise<void>;
 }
@@ -55,7 +60,8 @@ async function sweep(scenario: Scenario): Promise<Run> {
   try {
     const report = await sweepByJobs({
       api,
-      jobs: stripeRedactionJobsApi(stripe),
+      jobs: (scenario.wrapJobs ?? ((real) => real))(stripeRedactionJobsApi(stripe)),
+      retry: { transientAttempts: 1, rateLimitedAttempts: 1 },
       budgets: new Budgets({ globalRps: 10_000, endpointRps: Infinity }),
       filter,
       runId: randomUUID(),
@@ -66,6 +72,7 @@ async function sweep(scenario: Scenario): Promise<Run> {
         await (scenario.betweenPolls ?? finishAll)(jobs, polls);
       },
       signal: scenario.signal,
+      ...(scenario.planned ? { planned: scenario.planned } : {}),
       onSession: (outcome) => outcomes.push(outcome),
       onJob: (event) => {
         events.push(event);
@@ -257,4 +264,43 @@ test("Connect: a sweep on a connected account redacts there, and only there", as
   const here = await redactionById(key);
   for (const id of platform) expect(here.get(id)).toBeNull();
   expect(REDACTION_JOBS_API_VERSION).toMatch(/\.preview$/);
+});
+
+test("a run whose answer is lost and whose job cannot be read: the sessions' outcome is unknown, never failed", async () => {
+  const key = emu.newKey();
+  await seed(key, 2);
+  const lost = (): Promise<never> => Promise.reject(new Stripe.errors.StripeConnectionError({ message: "socket hang up" }));
+  let ran = false;
+  const { report, outcomes } = await sweep({
+    key,
+    wrapJobs: (real) => ({
+      ...real,
+      run: async (id, idempotencyKey) => {
+        await real.run(id, idempotencyKey);
+        ran = true;
+        return lost();
+      },
+      retrieve: (id) => (ran ? lost() : real.retrieve(id)),
+    }),
+  });
+  expect(report).toMatchObject({ matched: 2, unknown: 2, failed: 0, redacted: 0, complete: false });
+  expect(outcomes[0]).toMatchObject({ result: "unknown", message: expect.stringContaining("GET /v1/privacy/redaction_jobs/prj_") });
+});
+
+test("a failure after the job was made cancels it, so it does not hold its sessions from the next sweep", async () => {
+  const key = emu.newKey();
+  // A plan made when these were verified; they are canceled now, so validation drops all 12, and
+  // with more than 10 errors the run pages through them: that page fails.
+  const ids = (await emu.control.seed({ apiKey: key, count: 12, status: "canceled", metadata: { batch: "b1" } })).ids;
+  const created = new Map((await emu.control.sessions(key)).map((session) => [session.id, session.created as number]));
+  const { report, events } = await sweep({
+    key,
+    planned: ids.map((id) => ({ id, status: "verified", created: created.get(id)! })),
+    wrapJobs: (real) => ({ ...real, validationErrors: () => Promise.reject(new Stripe.errors.StripeAPIError({ statusCode: 500, message: "boom" })) }),
+  });
+  expect(report.complete).toBe(false);
+  expect(report.stoppedBecause).toMatch(/the redaction jobs run failed: 500/);
+  const last = events[events.length - 1];
+  expect(last).toMatchObject({ status: "canceled", note: expect.stringContaining("the run failed") });
+  expect((await stripeRedactionJobsApi(emu.stripe(key)).retrieve(last.jobId)).status).toBe("canceled");
 });
