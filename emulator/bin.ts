@@ -36,6 +36,8 @@ async function main(): Promise<void> {
     .option("--latency <ms>", "added latency per /v1 request in ms", integer("--latency", 0, 600_000), 0)
     .option("--jitter <ms>", "random extra latency up to ms", integer("--jitter", 0, 600_000), 0)
     .option("--redaction-delay <ms>", "ms before redaction.status goes processing -> redacted", integer("--redaction-delay", 0, 600_000), 0)
+    .option("--redaction-job-speed <n>", "Redaction Jobs: sessions per second Stripe's side validates and redacts (default 1000000)", integer("--redaction-job-speed", 1, 1_000_000_000))
+    .option("--redaction-job-max-objects <n>", "Redaction Jobs: most objects one job may hold (default 10000)", integer("--redaction-job-max-objects", 1, 10_000_000))
     .option("--connected-account <acct>", "Connect: a connected account every key may act for with Stripe-Account (repeatable)", (value: string, previous: string[] = []) => [...previous, value])
     .option("--quiet", "do not log requests")
     .showHelpAfterError(false)
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
   const opts = program.opts<{
     port: number; host: string; rateLimit?: { test: number; live: number }; perEndpointLimit?: number; concurrencyLimit?: number; connectedAccount?: string[];
     latency: number; jitter: number; redactionDelay: number; quiet?: boolean;
+    redactionJobSpeed?: number; redactionJobMaxObjects?: number;
   }>();
   if (!opts.rateLimit && (opts.perEndpointLimit !== undefined || opts.concurrencyLimit !== undefined)) {
     process.stderr.write("stripe-identity-emulator: --per-endpoint-limit and --concurrency-limit need --rate-limit (the global limit) too\n");
@@ -70,6 +73,10 @@ async function main(): Promise<void> {
     latencyMs: opts.latency,
     jitterMs: opts.jitter,
     redactionDelayMs: opts.redactionDelay,
+    redactionJobs: {
+      ...(opts.redactionJobSpeed !== undefined ? { sessionsPerSecond: opts.redactionJobSpeed } : {}),
+      ...(opts.redactionJobMaxObjects !== undefined ? { maxObjects: opts.redactionJobMaxObjects } : {}),
+    },
     connectedAccounts: opts.connectedAccount,
     log: opts.quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   });

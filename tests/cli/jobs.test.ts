@@ -18,6 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => emu.close());
 
+let jobsBefore = 0;
+beforeEach(async () => {
+  jobsBefore = (await emu.control.stats()).requests["POST /v1/privacy/redaction_jobs"] ?? 0;
+});
+
 const dir = (): string => mkdtempSync(path.join(tmpdir(), "jobs-cli-"));
 
 async function cli(key: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -72,6 +77,14 @@ test("--plan with --strategy jobs acts on exactly the plan's sessions; one chang
   const after = new Map((await emu.control.sessions(key)).map((s) => [s.id, (s.redaction as { status: string } | null)?.status ?? null]));
   expect([after.get(ids[1]), after.get(ids[2]), after.get(ids[3])]).toEqual(["redacted", "redacted", "redacted"]);
   expect([after.get(ids[0]), after.get(late)]).toEqual([null, null]);
+});
+
+test("--max-sessions with jobs: more matches than allowed aborts before any job is made (exit 3)", async () => {
+  const key = emu.newKey();
+  await emu.control.seed({ apiKey: key, count: 3, status: "verified", metadata: { batch: "m1" } });
+  expect((await cli(key, ["--metadata", "batch=m1", "--strategy", "jobs", "--yes", "--max-sessions", "2"])).code).toBe(3);
+  expect((await emu.control.stats()).requests["POST /v1/privacy/redaction_jobs"] ?? 0).toBe(jobsBefore);
+  expect((await emu.control.sessions(key)).every((s) => s.redaction === null)).toBe(true);
 });
 
 test("usage: jobs only redact; an unknown strategy names the flag", async () => {

@@ -15,6 +15,8 @@ test.each([
   [["--rate-limit", "fast"], "--rate-limit"],
   [["--rate-limit", "1,2,3"], "--rate-limit"],
   [["--latency", "-5"], "--latency"],
+  [["--redaction-job-speed", "0"], "--redaction-job-speed"],
+  [["--redaction-job-max-objects", "many"], "--redaction-job-max-objects"],
   [["--frobnicate"], "--frobnicate"],
 ])("bad flags %j exit 2 with a message naming %s and no stack trace", (args, flag) => {
   const result = runSync(args);
@@ -36,7 +38,7 @@ describe("running", () => {
   let url = "";
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [...BIN, "--port", "0", "--rate-limit", "50,100"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, [...BIN, "--port", "0", "--rate-limit", "50,100", "--redaction-job-speed", "500", "--redaction-job-max-objects", "7"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
     const deadline = Date.now() + 20_000;
@@ -64,6 +66,11 @@ describe("running", () => {
     expect(output).toMatch(/GET \/_emulator\/sessions 200/);
     expect(output).not.toContain("binlogsecretvalue");
     expect(output).toContain("50/s test, 100/s live");
+  });
+
+  test("--redaction-job-speed and --redaction-job-max-objects set the Redaction Jobs config", async () => {
+    const config = (await (await fetch(`${url}/_emulator/config`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" })).json()) as { redactionJobs: unknown };
+    expect(config.redactionJobs).toEqual({ sessionsPerSecond: 500, maxObjects: 7 });
   });
 
   test("SIGTERM shuts it down cleanly with exit code 0", async () => {
