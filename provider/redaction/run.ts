@@ -166,6 +166,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       ? await sweepByJobs({
         api, jobs: jobsApi!, budgets, filter: compiled, runId, retry, signal: request.signal, now: clock, sleep: request.sleep,
         maxSessions: request.maxSessions, onSession, onProgress: request.onProgress, settings: request.jobSettings,
+        waitForProcessing: request.waitForProcessing,
         onJob: (event) => evidence?.append(jobRecord(runId, event, stamp())),
         ...(request.planned ? { planned: request.planned } : {}),
       })

@@ -30,3 +30,6 @@ export function countCodes(errors: Iterable<{ code: string }>): Map<string, numb
   for (const { code } of errors) counts.set(code, (counts.get(code) ?? 0) + 1);
   return counts;
 }
+
+/** Sessions still processing a run keeps to wait for; past this, they are skipped (and reported). */
+export const MAX_CHECKING = 10_000;

@@ -19,7 +19,6 @@
  * to follow them: a run cannot be undone or canceled.
  */
 import { realSleep, type Sleep } from "../../stripe/backoff";
-import { mayHaveCommitted } from "../../stripe/errors";
 import { describeError } from "../handle";
 import type { SweepApi } from "../api";
 import type { Budgets } from "../budgets";
@@ -34,7 +33,10 @@ import { dropReason, mustNotRun, splitChunk, tooManyObjects, type Candidate } fr
 import { cancelJob, createJob, relist, validationErrors, waitForJob, type StepContext } from "./steps";
 import { followHint, followJobs, type JobEvent, type JobsReport } from "./follow";
 
-import { countCodes, DEFAULT_JOB_SETTINGS, type JobSettings } from "./settings";
+import { countCodes, DEFAULT_JOB_SETTINGS, MAX_CHECKING, type JobSettings } from "./settings";
+import { waitForChecks } from "./processing";
+import { runValidatedJob } from "./run-job";
+import type { WaitSettings } from "../wait";
 
 export type { JobEvent, JobsReport } from "./follow";
 export { DEFAULT_JOB_SETTINGS, type JobSettings } from "./settings";
@@ -57,6 +59,8 @@ export interface JobsSweepOptions {
   onJob?: (event: JobEvent) => void;
   onProgress?: (progress: SweepProgress) => void;
   settings?: Partial<JobSettings>;
+  /** Wait this long for sessions Stripe is still checking (BulkRedaction); default: skip them. */
+  waitForProcessing?: WaitSettings;
 }
 
 export type JobsSweepReport = SweepReport & { jobs: JobsReport };
@@ -83,6 +87,8 @@ export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepR
   let taken = 0;
   let chunkSize = Math.max(1, Math.floor(settings.chunkSize));
   let chunk: Candidate[] = [];
+  /** Sessions Stripe is still checking, waited for after the listing (waitForProcessing). */
+  const checking: Candidate[] = [];
   const stopping = (): boolean => stoppedBecause !== undefined || options.signal?.aborted === true;
   const key = (...parts: Array<string | number>): string => `pulumi-stripe-identity-jobs:${options.runId}:${parts.join(":")}`;
   const safely = (callback: () => void): void => {
@@ -188,39 +194,8 @@ export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepR
     await runJob(id, kept);
   }
 
-  async function runJob(id: string, kept: Candidate[]): Promise<void> {
-    let requestId: string | undefined;
-    // Written ahead (evidence): the irreversible request is named before it is sent.
-    job({ jobId: id, status: "run_requested", sessions: kept.length });
-    try {
-      requestId = (await call("job_run", () => options.jobs.run(id, key("run", id)))).requestId;
-    } catch (error) {
-      // No answer, or a refusal: what Stripe shows now decides (a lost answer may have run it).
-      const current = await call("job_retrieve", () => options.jobs.retrieve(id)).catch(() => undefined);
-      const status = current?.status;
-      if (status === undefined && mayHaveCommitted(error)) {
-        // Neither the run's answer nor a read came back: it may have run. Said so, never "failed".
-        jobsReport.stillRunning.push(id);
-        job({ jobId: id, status: "unknown", sessions: kept.length, note: `run sent, outcome unknown: ${describeError(error)}` });
-        for (const { id: sessionId } of kept) finish({ id: sessionId, result: "unknown", message: `redaction job ${id}: the run request got no answer and the job could not be read; check it: GET /v1/privacy/redaction_jobs/${id}` });
-        return;
-      }
-      if (status !== "redacting" && status !== "succeeded") {
-        if (status === "canceling" || status === "canceled") jobsReport.canceled++;
-        else jobsReport.failed++;
-        job({ jobId: id, status: status ?? "unknown", sessions: kept.length, note: `run refused: ${describeError(error)}` });
-        const why = status === "canceling" || status === "canceled" ? "was canceled by someone else before it ran" : `could not be run (${describeError(error)})`;
-        return failAll(kept, `redaction job ${id} ${why}; nothing was redacted`);
-      }
-    }
-    jobsReport.run++;
-    running.push({ id, sessions: kept.length });
-    job({ jobId: id, status: "redacting", sessions: kept.length, ...(requestId ? { requestId } : {}) });
-    for (const candidate of kept) {
-      finish({ id: candidate.id, result: "redacted", statusBefore: candidate.status, redactionAfter: "processing", jobId: id, ...(requestId ? { requestId } : {}) });
-    }
-    progress();
-  }
+  const runJob = (id: string, kept: Candidate[]): Promise<void> =>
+    runValidatedJob({ call, jobs: options.jobs, key, finish, job, failAll, report: jobsReport, running }, id, kept).then(progress);
 
   const take = async (candidate: Candidate & { redaction?: { status: string } | null }): Promise<void> => {
     if (options.maxSessions !== undefined && taken >= options.maxSessions) {
@@ -230,6 +205,10 @@ export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepR
     taken++;
     // A session another redaction job has validated is that job's to redact.
     const decision = candidate.redaction?.status === "validated" ? ({ kind: "skip", reason: "locked_by_other_job" } as const) : planSession("redact", candidate);
+    if (decision.kind === "skip" && decision.reason === "processing" && options.waitForProcessing && checking.length < MAX_CHECKING) {
+      checking.push({ id: candidate.id, status: candidate.status, created: candidate.created });
+      return;
+    }
     if (decision.kind === "skip") return finish({ id: candidate.id, result: "skipped", reason: decision.reason });
     chunk.push({ id: candidate.id, status: candidate.status, created: candidate.created });
     if (chunk.length >= chunkSize) {
@@ -276,6 +255,16 @@ export async function sweepByJobs(options: JobsSweepOptions): Promise<JobsSweepR
     stoppedBecause ??= `the redaction jobs run failed: ${describeError(error)}`;
   }
   while (inFlight.size > 0) await Promise.all(inFlight);
+  if (checking.length > 0 && options.waitForProcessing && !stopping()) {
+    try {
+      const checked = await waitForChecks(ctx, options.filter, checking, options.waitForProcessing);
+      checked.outcomes.forEach(finish);
+      for (let i = 0; i < checked.ready.length; i += chunkSize) launch(checked.ready.slice(i, i + chunkSize));
+    } catch (error) {
+      stoppedBecause ??= `the redaction jobs run failed: ${describeError(error)}`;
+    }
+    while (inFlight.size > 0) await Promise.all(inFlight);
+  }
   const followed = await followJobs(ctx, running, settings.redactionTimeoutMs, job);
   if (options.signal?.aborted) stoppedBecause ??= "aborted";
   Object.assign(jobsReport, { succeeded: jobsReport.succeeded + followed.succeeded, stillRunning: [...jobsReport.stillRunning, ...followed.stillRunning].slice(0, 100) });

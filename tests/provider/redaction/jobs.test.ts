@@ -35,6 +35,8 @@ interface Scenario {
   filter?: Record<string, unknown>;
   settings?: Partial<JobSettings>;
   signal?: AbortSignal;
+  /** BulkRedaction: wait for sessions Stripe is still checking. */
+  waitForProcessing?: { timeoutMs: number; pollIntervalMs: number };
   /** An approved plan's sessions instead of a listing. */
   planned?: Array<{ id: string; status: string; created: number }>;
   /** Wraps the real jobs API (to lose answers). */
@@ -73,6 +75,7 @@ async function sweep(scenario: Scenario): Promise<Run> {
       },
       signal: scenario.signal,
       ...(scenario.planned ? { planned: scenario.planned } : {}),
+      ...(scenario.waitForProcessing ? { waitForProcessing: scenario.waitForProcessing } : {}),
       onSession: (outcome) => outcomes.push(outcome),
       onJob: (event) => {
         events.push(event);
@@ -303,4 +306,25 @@ test("a failure after the job was made cancels it, so it does not hold its sessi
   const last = events[events.length - 1];
   expect(last).toMatchObject({ status: "canceled", note: expect.stringContaining("the run failed") });
   expect((await stripeRedactionJobsApi(emu.stripe(key)).retrieve(last.jobId)).status).toBe("canceled");
+});
+
+test("BulkRedaction waits for sessions Stripe is still checking: redacted by a later job once checked; still processing at the timeout, reported as such", async () => {
+  const key = emu.newKey();
+  const verified = await seed(key, 2);
+  const [checked, stuck] = await seed(key, 2, "requires_input");
+  for (const id of [checked, stuck]) await emu.control.transition(id, "processing");
+  let polls = 0;
+  const { report, outcomes } = await sweep({
+    key,
+    waitForProcessing: { timeoutMs: 5_000, pollIntervalMs: 1_000 },
+    betweenPolls: async (jobs) => {
+      if (++polls === 2) await emu.control.transition(checked, "verified");
+      await finishAll(jobs);
+    },
+  });
+  expect(report).toMatchObject({ matched: 4, redacted: 3, skipped: 1, skippedByReason: { processing: 1 } });
+  expect(idsOf(outcomes, "redacted")).toEqual([...verified, checked].sort());
+  expect(outcomes.find((o) => o.id === stuck)).toMatchObject({ result: "skipped", reason: "processing" });
+  const after = await redactionById(key);
+  expect([after.get(checked), after.get(stuck)]).toEqual(["redacted", null]);
 });
