@@ -19,12 +19,30 @@ let files: string[];
 
 beforeAll(() => {
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), "package-install-"));
-  // --ignore-scripts: `prepare` (the build) already ran for this checkout; dist/ is what gets packed.
-  const packed = JSON.parse(npm(["pack", "--json", "--ignore-scripts", "--pack-destination", scratch], ROOT)) as { filename: string; files: { path: string }[] }[];
+  // Scripts on: prepack takes the install-time scripts out of the packed package.json (nothing is
+  // built: prepare no longer runs once prepack removed it; dist/ is what gets packed).
+  const packed = JSON.parse(npm(["pack", "--json", "--pack-destination", scratch], ROOT)) as { filename: string; files: { path: string }[] }[];
   tarball = path.join(scratch, packed[0].filename);
   files = packed[0].files.map((f) => f.path);
 });
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+test("the packed package.json has no install-time script, and the repo's package.json is left as it was", () => {
+  execFileSync("tar", ["xzf", tarball, "-C", scratch, "package/package.json"]);
+  const packedManifest = JSON.parse(fs.readFileSync(path.join(scratch, "package", "package.json"), "utf8")) as { scripts?: Record<string, string> };
+  const installTime = ["preinstall", "install", "postinstall", "preprepare", "prepare", "postprepare"];
+  expect(Object.keys(packedManifest.scripts ?? {}).filter((name) => installTime.includes(name))).toEqual([]);
+  // A git or folder install still builds: the repo keeps its prepare script.
+  const repoManifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
+  expect(repoManifest.scripts.prepare).toBe("node tools/prepare.js");
+  expect(fs.existsSync(path.join(ROOT, "package.json.prepack"))).toBe(false);
+});
+
+test("the home-made engine does not ship: no harness in the tarball, no harness command", () => {
+  expect(files.filter((f) => /(^|\/)harness\//.test(f))).toEqual([]);
+  const packedManifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string> };
+  expect(Object.keys(packedManifest.bin).sort()).toEqual(["stripe-identity-emulator", "stripe-identity-sweep"]);
+});
 
 test("the tarball ships no source maps, no demo, and everything its exports and bins name", () => {
   expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
@@ -55,7 +73,7 @@ test("a strict program without skipLibCheck or esModuleInterop compiles against 
     `import * as pulumi from "@pulumi/pulumi";
 import { BulkRedaction, CONFIG_NAMESPACE, VerificationSession, type VerificationSessionArgs } from "pulumi-stripe-identity";
 import { EmulatorControl, startEmulator } from "pulumi-stripe-identity/emulator";
-import { Harness, type Summary } from "pulumi-stripe-identity/testing";
+import { StackOperationError, TestStack, type OperationResult } from "pulumi-stripe-identity/testing";
 
 const args: VerificationSessionArgs = { type: "document", deletionPolicy: "redact" };
 const session = new VerificationSession("kyc", args);
@@ -64,14 +82,19 @@ export const status: pulumi.Output<string> = session.status;
 export const matched = sweep.matched;
 export const ns: string = CONFIG_NAMESPACE;
 
-async function offline(): Promise<Summary> {
+async function offline(): Promise<OperationResult> {
   const emulator = await startEmulator({ port: 0 });
   const control = new EmulatorControl(emulator.url);
   const sessions = await control.sessions("sk_test_x");
   const first: string | undefined = sessions[0]?.id;
   void first;
-  const stack = await Harness.open({ programDir: ".", config: { "stripe-identity:apiBase": emulator.url } });
-  return stack.preview();
+  const stack = await TestStack.create({ program: async () => ({ id: new VerificationSession("s", args).id }), emulator: { url: emulator.url } });
+  try {
+    return await stack.up();
+  } catch (error) {
+    if (error instanceof StackOperationError) return error.result;
+    throw error;
+  }
 }
 void offline;
 `,
@@ -95,5 +118,6 @@ void offline;
     }
   };
   walk(path.join(declarations, "sdk"));
-  expect([...imports].filter((spec) => spec !== "@pulumi/pulumi")).toEqual([]);
+  walk(path.join(declarations, "testing"));
+  expect([...imports].filter((spec) => spec !== "@pulumi/pulumi" && spec !== "@pulumi/pulumi/automation")).toEqual([]);
 });
