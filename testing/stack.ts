@@ -106,14 +106,14 @@ export class TestStack {
     await this.control.transition(sessionId, "requires_input", { code, reason });
   }
 
-  /** Someone cancels the session outside Pulumi (Dashboard, API). */
-  async cancel(sessionId: string): Promise<void> {
-    await this.stripeApi("POST", `/v1/identity/verification_sessions/${encodeURIComponent(sessionId)}/cancel`);
+  /** Someone cancels the session outside Pulumi (Dashboard, API); `stripeAccount` for a connected account's session. */
+  async cancel(sessionId: string, stripeAccount?: string): Promise<void> {
+    await this.stripeApi(`/v1/identity/verification_sessions/${encodeURIComponent(sessionId)}/cancel`, stripeAccount);
   }
 
-  /** Someone redacts the session outside Pulumi. */
-  async redact(sessionId: string): Promise<void> {
-    await this.stripeApi("POST", `/v1/identity/verification_sessions/${encodeURIComponent(sessionId)}/redact`);
+  /** Someone redacts the session outside Pulumi; `stripeAccount` for a connected account's session. */
+  async redact(sessionId: string, stripeAccount?: string): Promise<void> {
+    await this.stripeApi(`/v1/identity/verification_sessions/${encodeURIComponent(sessionId)}/redact`, stripeAccount);
   }
 
   // What Stripe holds.
@@ -140,9 +140,12 @@ export class TestStack {
     if ((await this.session(sessionId)).status === "requires_input") await this.submit(sessionId);
   }
 
-  private async stripeApi(method: "POST", path: string): Promise<void> {
-    const response = await fetch(`${this.emulatorUrl}${path}`, { method, headers: { Authorization: `Bearer ${this.apiKey}` } });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  /** A POST to the Stripe API as the stack's key (the way the Dashboard or another service would act). */
+  private async stripeApi(path: string, stripeAccount?: string): Promise<void> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.apiKey}` };
+    if (stripeAccount) headers["Stripe-Account"] = stripeAccount;
+    const response = await fetch(`${this.emulatorUrl}${path}`, { method: "POST", headers });
+    if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
   }
 
   private async run(operation: Operation, opts: OperationOptions): Promise<OperationResult> {
