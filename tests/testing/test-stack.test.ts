@@ -92,6 +92,13 @@ describeEngine("TestStack through the Pulumi CLI", (cli) => {
     expect(await stack.sessions()).toEqual(before);
   });
 
+  test("someone redacts a session outside the stack: what Stripe holds says so", async () => {
+    const { ids: [outside] } = await stack.control.seed({ apiKey: stack.apiKey, count: 1, status: "verified", clientReferenceIdPrefix: "outside-" });
+    await stack.redact(outside);
+    expect((await stack.session(outside)).redaction?.status).toMatch(/^(processing|redacted)$/);
+    await expect(stack.session("vs_nope")).rejects.toThrow("no session vs_nope in the stack's emulator account");
+  });
+
   test("someone cancels the retained session; destroy applies each deletion policy", async () => {
     await stack.cancel(auditId);
     expect((await stack.session(auditId)).status).toBe("canceled");
