@@ -24,9 +24,18 @@ function restore() {
   if (fs.existsSync(saved)) fs.renameSync(saved, manifest);
 }
 
+/** A backup left by a pack that died: put it back if package.json is still the stripped copy; drop it if package.json was edited since. */
+function repairInterruptedPack() {
+  if (!fs.existsSync(saved)) return;
+  const current = JSON.parse(fs.readFileSync(manifest, "utf8"));
+  const stillStripped = !INSTALL_SCRIPTS.some((name) => current.scripts && name in current.scripts);
+  if (stillStripped) restore();
+  else fs.rmSync(saved);
+}
+
 const mode = process.argv[2];
 if (mode === "strip") {
-  restore();
+  repairInterruptedPack();
   const text = fs.readFileSync(manifest, "utf8");
   const pkg = JSON.parse(text);
   const removed = INSTALL_SCRIPTS.filter((name) => pkg.scripts && name in pkg.scripts);
