@@ -73,6 +73,12 @@ export type BulkRedactionArgsInput = z.input<typeof BulkRedactionArgs>;
 /** The input fields whose change is an update (everything but the log name). */
 export const DIFFED_FIELDS = ["filter", "action", "runOn", "dryRun", "maxSessions", "requestsPerSecond", "endpointRequestsPerSecond", "allowLivemode", "processingTimeoutSeconds", "stripeAccount", "evidence", "strategy", "triggers"] as const;
 
+/**
+ * Defaults of args added after state was first written: state from before an arg existed diffs as
+ * its default, so an upgrade alone makes no update (and runs no sweep).
+ */
+export const LATER_ARG_DEFAULTS: Partial<Record<(typeof DIFFED_FIELDS)[number], unknown>> = { strategy: "perSession" };
+
 function unknownOnPath(root: unknown, path: readonly PropertyKey[]): boolean {
   const at = valueAt(root, path);
   return at.unknown || containsUnknown(at.value);

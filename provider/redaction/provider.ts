@@ -15,7 +15,7 @@ import { pulumiLogger, type Logger } from "../log";
 import { redactSecret } from "../stripe/keys";
 import { sameValue } from "../values";
 import { EmptyRangeError } from "./filter";
-import { checkBulkArgs, DIFFED_FIELDS, parseBulkArgs, runsOn, userInputs, type BulkRedactionArgs, type RunPhase } from "./inputs";
+import { checkBulkArgs, DIFFED_FIELDS, LATER_ARG_DEFAULTS, parseBulkArgs, runsOn, userInputs, type BulkRedactionArgs, type RunPhase } from "./inputs";
 import { failureSummary, progressLine, summaryLine, throttle } from "./progress";
 import type { SweepReport } from "./report";
 import { runBulkRedaction, type BulkRunRequest } from "./run";
@@ -100,7 +100,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
   };
 
   diff = async (_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.DiffResult> => {
-    const changed = DIFFED_FIELDS.filter((field) => !sameValue(olds[field], news[field]));
+    const changed = DIFFED_FIELDS.filter((field) => !sameValue(olds[field] ?? LATER_ARG_DEFAULTS[field], news[field] ?? LATER_ARG_DEFAULTS[field]));
     // everyUp: every `up` is an update, so every up runs the sweep (and preview says so).
     const everyUp = Array.isArray(news.runOn) && news.runOn.includes("everyUp");
     if (news.previewCount === true) await this.previewCount(news);

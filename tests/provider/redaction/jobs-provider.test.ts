@@ -52,3 +52,12 @@ test("strategy: redactionJobs with action cancel is refused at check, naming the
   const plain = await provider.check!({}, { filter: { metadata: { app: "dev" } }, action: "cancel" });
   expect([plain.failures ?? [], plain.inputs.strategy]).toEqual([[], "perSession"]);
 });
+
+test("state written before `strategy` existed diffs as perSession: an upgrade makes no update (no sweep runs)", async () => {
+  const provider = await providerFor(emu.newKey());
+  const olds = { filter: { metadata: { app: "dev" } }, action: "redact", runOn: ["create", "update"], dryRun: false, allowLivemode: false, processingTimeoutSeconds: 120, previewCount: false };
+  const news = (await provider.check!(olds, { filter: { metadata: { app: "dev" } }, action: "redact" })).inputs;
+  expect(news.strategy).toBe("perSession");
+  expect((await provider.diff!("id", olds, news)).changes).toBe(false);
+  expect((await provider.diff!("id", olds, { ...news, strategy: "redactionJobs" })).changes).toBe(true);
+});
