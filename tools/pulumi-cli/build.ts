@@ -2,11 +2,10 @@
 // pinned Pulumi version, and print the folder that holds `pulumi` and `pulumi-language-nodejs` as
 // the last line of stdout. Progress and errors go to stderr, so stdout stays that one line.
 import { spawnSync } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
-import { cliLayout, pinnedPulumiVersion, type CliLayout } from "./layout";
+import { cliLayout, HOST_SOURCES, hostScriptStamp, hostSources, pinnedPulumiVersion, pulumiVersionOf, type CliLayout } from "./layout";
 import { goHostRefusedRecently, rememberGoHostRefusal } from "./go-host-refusal";
 
 class BuildError extends Error {}
@@ -101,12 +100,6 @@ function buildPulumiBinary(layout: CliLayout, version: string): void {
   progress(`built pulumi v${version} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-function pulumiVersionOf(binary: string): string | undefined {
-  if (!fs.existsSync(binary)) return undefined;
-  const result = spawnSync(binary, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
-  return result.status === 0 ? result.stdout.trim() : undefined;
-}
-
 type GoHostOutcome = "installed" | "refused" | "unavailable";
 
 /** Pulumi's Go language host is its own module, with no tags of its own: ask for the pkg tag's commit. */
@@ -171,9 +164,6 @@ function installNodeLanguageHost(layout: CliLayout, version: string): void {
   fs.writeFileSync(layout.languageHost, `#!/bin/sh\nexec node "${path.join(scripts, "main.js")}" "$@"\n`, { mode: 0o755 });
 }
 
-const HOST_SOURCES = path.join(__dirname, "host");
-const hostSources = () => fs.readdirSync(HOST_SOURCES).filter((file) => file.endsWith(".ts")).sort();
-
 /** The tag's commit, for the language host module, which has no tags of its own. */
 function tagCommit(layout: CliLayout, version: string): string | undefined {
   const result = run("go", ["list", "-m", "-json", `github.com/pulumi/pulumi/pkg/v3@v${version}`], layout.moduleDir);
@@ -181,12 +171,6 @@ function tagCommit(layout: CliLayout, version: string): string | undefined {
   return (JSON.parse(result.stdout) as { Origin?: { Hash?: string } }).Origin?.Hash;
 }
 
-/** The host's sources are part of the build: a changed source is reinstalled. */
-export function hostScriptStamp(): string {
-  const hash = createHash("sha256");
-  for (const file of hostSources()) hash.update(file).update(fs.readFileSync(path.join(HOST_SOURCES, file)));
-  return hash.digest("hex").slice(0, 16);
-}
 
 function bundleDynamicProviderPlugin(layout: CliLayout, repoRoot: string): void {
   // The dynamic-provider plugin ships in the @pulumi/pulumi npm package; beside `pulumi`, the CLI finds
