@@ -77,7 +77,7 @@ describe("the Node.js language host on its own", () => {
     fs.mkdirSync(path.join(root, "program"));
     // Flags first, the engine address last, as the engine starts hosts under `pulumi up --tracing file:...`.
     host = startHost(["--logtostderr", "-v=3", "--tracing", "tcp://127.0.0.1:9", "127.0.0.1:1"], root);
-    const [, port] = await host.waitFor(/^(\d+)\n/);
+    const [, port] = await host.waitFor(/^(\d+)\n/m);
     client = new languageGrpc.LanguageRuntimeClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
   });
 
