@@ -40,6 +40,3 @@ export function rememberGoHostRefusal(root: string, reason: string, now = new Da
   fs.writeFileSync(path.join(root, FILE), `${JSON.stringify({ at: now.toISOString(), reason } satisfies Refusal)}\n`);
 }
 
-export function forgetGoHostRefusal(root: string): void {
-  fs.rmSync(path.join(root, FILE), { force: true });
-}
