@@ -1,5 +1,6 @@
 /**
- * The real Pulumi CLI for the engine suite: found where `npm run pulumi:cli` builds it (or on PATH),
+ * The real Pulumi CLI for the engine suite: found where `npm run pulumi:cli` builds it (or on PATH,
+ * only at the pinned version; the suite names the CLI it runs),
  * run with a local file backend, a temp PULUMI_HOME and no plugin downloads, as DESIGN section 11
  * says. Without a CLI the suite is skipped, except where it is required (CI, or
  * STRIPE_IDENTITY_ENGINE=required): then its absence fails the run.
@@ -8,26 +9,46 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { findCliDir, offlineCliEnv } from "../../tools/pulumi-cli/layout";
+import { cliLayout, findCli, installedHostKind, offlineCliEnv, pinnedPulumiVersion } from "../../tools/pulumi-cli/layout";
 import { ROOT } from "./build";
 
 const engineRequired = (): boolean => process.env.STRIPE_IDENTITY_ENGINE === "required" || process.env.CI === "true";
 
-/** The folder holding `pulumi` and `pulumi-language-nodejs`, or undefined. */
-export const findEngineDir = (): string | undefined => findCliDir(ROOT);
+let located: ReturnType<typeof findCli> | undefined;
+const locate = () => (located ??= findCli(ROOT));
 
-const SKIP_LINE = "engine suite skipped: no Pulumi CLI (run `npm run pulumi:cli`, which needs Go 1.25+, or put pulumi on PATH)";
+/** The folder holding the pinned `pulumi` and `pulumi-language-nodejs`, or undefined. */
+export const findEngineDir = (): string | undefined => {
+  const result = locate();
+  return "found" in result ? result.found.binDir : undefined;
+};
+
+/** One line naming the CLI the engine suite runs (version, folder, language host), for the test log. */
+export function engineDescription(): string {
+  const result = locate();
+  if (!("found" in result)) return `engine suite skipped: ${result.missing}`;
+  const { found } = result;
+  const layout = cliLayout(pinnedPulumiVersion(ROOT));
+  const host = found.source === "built" ? installedHostKind(layout) : "the pulumi-language-nodejs on PATH";
+  return `engine suite: Pulumi ${found.version} from ${found.binDir} (${found.source === "built" ? "npm run pulumi:cli" : "PATH"}), language host: ${host}`;
+}
+
+let announced = false;
 
 /** `describe` when the CLI is there; otherwise a skip, or a failing test where the engine is required. */
 export function describeEngine(name: string, body: (cli: PulumiCliFactory) => void): void {
   const dir = findEngineDir();
+  if (!announced) {
+    announced = true;
+    process.stderr.write(`${engineDescription()}\n`);
+  }
   if (dir) {
     describe(name, () => body(new PulumiCliFactory(dir)));
     return;
   }
   if (engineRequired()) {
     test(name, () => {
-      throw new Error(`the engine suite is required here, but ${SKIP_LINE.replace("engine suite skipped: ", "")}`);
+      throw new Error(`the engine suite is required here, but ${engineDescription().replace("engine suite skipped: ", "")}`);
     });
     return;
   }

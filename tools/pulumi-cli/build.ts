@@ -2,10 +2,11 @@
 // pinned Pulumi version, and print the folder that holds `pulumi` and `pulumi-language-nodejs` as
 // the last line of stdout. Progress and errors go to stderr, so stdout stays that one line.
 import { spawnSync } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { cliLayout, pinnedPulumiVersion, type CliLayout } from "./layout";
+import * as ts from "typescript";
+import { cliLayout, HOST_SOURCES, hostScriptStamp, hostSources, pinnedPulumiVersion, pulumiVersionOf, type CliLayout } from "./layout";
+import { goHostRefusedRecently, rememberGoHostRefusal } from "./go-host-refusal";
 
 class BuildError extends Error {}
 
@@ -99,31 +100,39 @@ function buildPulumiBinary(layout: CliLayout, version: string): void {
   progress(`built pulumi v${version} in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-function pulumiVersionOf(binary: string): string | undefined {
-  if (!fs.existsSync(binary)) return undefined;
-  const result = spawnSync(binary, ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
-  return result.status === 0 ? result.stdout.trim() : undefined;
-}
+type GoHostOutcome = "installed" | "refused" | "unavailable";
 
 /** Pulumi's Go language host is its own module, with no tags of its own: ask for the pkg tag's commit. */
-function tryGoLanguageHost(layout: CliLayout, version: string): boolean {
+function tryGoLanguageHost(layout: CliLayout, version: string): GoHostOutcome {
   // No Go here (a CLI built earlier, or found on this machine's cache): keep the host there is.
-  if (!goAvailable()) return false;
+  if (!goAvailable()) return "unavailable";
+  const refused = goHostRefusedRecently(layout.root);
+  if (refused) {
+    progress(`not asking the Go proxy for Pulumi's Go language host again: it was refused at ${refused.at} (${refused.reason}); delete ${refused.file} to ask now`);
+    return "refused";
+  }
+  fs.mkdirSync(layout.moduleDir, { recursive: true });
   const commit = tagCommit(layout, version);
-  if (!commit) return false;
+  if (!commit) {
+    // The module cache answers `go list` without the tag's commit: only the proxy could name it.
+    rememberGoHostRefusal(layout.root, `the commit of github.com/pulumi/pulumi/pkg/v3@v${version} is unknown here, so the host module cannot be named`);
+    return "refused";
+  }
   const module = `github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@${commit}`;
   progress(`trying Pulumi's Go language host (${module})`);
   const env = { ...process.env, CGO_ENABLED: "0", GOBIN: layout.binDir };
   const ldflags = `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${version}`;
   const install = run("go", ["install", "-ldflags", ldflags, module], layout.moduleDir, env);
-  if (install.status === 0) return true;
-  progress(explainGoFailure("Pulumi's Go language host", install.stderr));
-  return false;
+  if (install.status === 0) return "installed";
+  const reason = explainGoFailure("Pulumi's Go language host", install.stderr);
+  progress(reason);
+  rememberGoHostRefusal(layout.root, reason);
+  return "refused";
 }
 
 /**
- * The fallback: this repo's Node.js host (tools/pulumi-cli/language-host.js), which runs programs
- * through the program's own @pulumi/pulumi, as Pulumi's host does.
+ * The fallback: this repo's Node.js host (tools/pulumi-cli/host/*.ts, transpiled), which runs
+ * programs through the program's own @pulumi/pulumi, as Pulumi's host does.
  */
 function installNodeLanguageHost(layout: CliLayout, version: string): void {
   progress("installing the Node.js language host of tools/pulumi-cli, with @pulumi/pulumi for its gRPC protocol");
@@ -139,10 +148,20 @@ function installNodeLanguageHost(layout: CliLayout, version: string): void {
       throw new BuildError(`npm install of @pulumi/pulumi@${version} for the language host failed:\n${tail}`);
     }
   }
-  const hostScript = path.join(layout.hostDir, "language-host.js");
-  fs.copyFileSync(path.join(__dirname, "language-host.js"), hostScript);
+  const scripts = path.join(layout.hostDir, "host");
+  fs.rmSync(scripts, { recursive: true, force: true });
+  fs.mkdirSync(scripts);
+  for (const file of hostSources()) {
+    const source = fs.readFileSync(path.join(HOST_SOURCES, file), "utf8");
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      fileName: file,
+    });
+    fs.writeFileSync(path.join(scripts, file.replace(/\.ts$/, ".js")), outputText);
+  }
+  fs.rmSync(path.join(layout.hostDir, "language-host.js"), { force: true });
   // The engine runs the `pulumi-language-nodejs` it finds beside `pulumi`: a launcher for the script.
-  fs.writeFileSync(layout.languageHost, `#!/bin/sh\nexec node "${hostScript}" "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(layout.languageHost, `#!/bin/sh\nexec node "${path.join(scripts, "main.js")}" "$@"\n`, { mode: 0o755 });
 }
 
 /** The tag's commit, for the language host module, which has no tags of its own. */
@@ -152,10 +171,6 @@ function tagCommit(layout: CliLayout, version: string): string | undefined {
   return (JSON.parse(result.stdout) as { Origin?: { Hash?: string } }).Origin?.Hash;
 }
 
-function hostScriptStamp(): string {
-  // The host script is part of the build: a changed script is reinstalled.
-  return createHash("sha256").update(fs.readFileSync(path.join(__dirname, "language-host.js"))).digest("hex").slice(0, 16);
-}
 
 function bundleDynamicProviderPlugin(layout: CliLayout, repoRoot: string): void {
   // The dynamic-provider plugin ships in the @pulumi/pulumi npm package; beside `pulumi`, the CLI finds
@@ -188,7 +203,7 @@ export function main(): void {
   const stampFile = path.join(layout.root, "language-host.stamp");
   const kind = fs.existsSync(kindFile) ? fs.readFileSync(kindFile, "utf8").trim() : "";
   if (kind !== "go" || !fs.existsSync(layout.languageHost)) {
-    if (tryGoLanguageHost(layout, version)) {
+    if (tryGoLanguageHost(layout, version) === "installed") {
       fs.writeFileSync(kindFile, "go\n");
     } else {
       const wanted = hostScriptStamp();
