@@ -1,7 +1,7 @@
 import { EmulatorControl } from "../../emulator";
 import { startTestEmulator, TestEmulator } from "../helpers/emulator";
 
-/** The control API of DESIGN.md section 7, through EmulatorControl and raw JSON. */
+/** The control API of docs/architecture.md, "Emulator contract", through EmulatorControl and raw JSON. */
 let emu: TestEmulator;
 
 beforeAll(async () => {

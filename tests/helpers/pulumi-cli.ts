@@ -1,6 +1,6 @@
 /**
  * The real Pulumi CLI for the engine suite: found where `npm run pulumi:cli` builds it (or on PATH),
- * run with a local file backend, a temp PULUMI_HOME and no plugin downloads, as DESIGN section 11
+ * run with a local file backend, a temp PULUMI_HOME and no plugin downloads, as docs/architecture.md, "The real Pulumi engine"
  * says. Without a CLI the suite is skipped, except where it is required (CI, or
  * STRIPE_IDENTITY_ENGINE=required): then its absence fails the run.
  */

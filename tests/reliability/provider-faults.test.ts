@@ -1,5 +1,5 @@
 /**
- * The VerificationSession provider under injected faults (DESIGN section 9, issue 6 item 1):
+ * The VerificationSession provider under injected faults (docs/architecture.md, "Invariants", issue 6 item 1):
  * 10% 500s, 5% connection resets, 5% lost responses, and bursts of 429s from a low account rate
  * limit. Every create/read/update/delete either succeeds or fails with a clear error; none reports
  * success for work that did not happen (checked against the emulator's dump); creates never

@@ -52,7 +52,7 @@ async function arrange(setup: Setup, policy: Policy): Promise<{ bound: Bound; id
   return { bound, id, state: refreshed };
 }
 
-// DESIGN.md section 5 through the provider: [status, policy, calls made, status after, redacted after, log level].
+// docs/architecture.md, "Delete policy table" through the provider: [status, policy, calls made, status after, redacted after, log level].
 type Row = [Setup, Policy, Record<string, number>, string | null, boolean, "info" | "warn" | null];
 const ROWS: Row[] = [
   ["requires_input", "cancel", { [CANCEL]: 1 }, "canceled", false, null],
