@@ -1,6 +1,6 @@
 /**
  * `pulumi-stripe-identity/testing`: run a Pulumi program's preview, up, refresh and destroy without
- * the Pulumi CLI, through Pulumi's real dynamic-provider process (DESIGN section 10).
+ * the Pulumi CLI, through Pulumi's real dynamic-provider process (docs/architecture.md, "Testing face").
  *
  *   const stack = await Harness.open({ programDir, stack: "dev", config, secrets });
  *   await stack.up(); await stack.refresh(); await stack.destroy();
