@@ -2,8 +2,9 @@
  * The emulator's timing promises, measured instead of asserted (tests must not fail on a loaded
  * machine): with latency L, ten requests at once take about L, not 10 x L (the delay blocks no
  * other request); the control API answers at once while /v1 requests wait out their latency; after
- * a reset that had latency configured, a /v1 request is answered with no delay. Reported as ratios
- * to the configured latency (1.0 = exactly one latency).
+ * a reset that had latency configured, a /v1 request is answered with no delay; a list page deep
+ * inside 100,000 sessions costs about what the first page does. Reported as ratios (to the
+ * configured latency, or deep page / first page).
  *
  *   npx tsx bench/emulator-timing.ts
  *
@@ -31,6 +32,8 @@ export async function run(options: { log?: (line: string) => void; output?: stri
   const concurrent: number[] = [];
   const controlDuringLatency: number[] = [];
   const afterReset: number[] = [];
+  const deepPages: number[] = [];
+  const topPages: number[] = [];
   try {
     const stripe = emu.stripe();
     for (let i = 0; i < ROUNDS; i++) {
@@ -41,6 +44,16 @@ export async function run(options: { log?: (line: string) => void; output?: stri
       await emu.control.config({ latencyMs: 500 });
       await emu.control.reset();
       afterReset.push(await timed(() => stripe.identity.verificationSessions.list()));
+    }
+    // Twenty pages of 100, from the top and from deep inside 100,000 sessions.
+    const key = emu.newKey();
+    const { ids } = await emu.control.seed({ apiKey: key, count: 100_000, created: { from: 1_600_000_000, to: 1_700_000_000 } });
+    const pages = (cursor: string | undefined) => timed(async () => {
+      for (let i = 0; i < 20; i++) await emu.stripe(key).identity.verificationSessions.list({ limit: 100, starting_after: cursor });
+    });
+    for (let i = 0; i < ROUNDS; i++) {
+      deepPages.push(await pages(ids[99_000]));
+      topPages.push(await pages(undefined));
     }
   } finally {
     await emu.close();
@@ -55,9 +68,11 @@ export async function run(options: { log?: (line: string) => void; output?: stri
     controlCallOverLatency: round(median(controlDuringLatency) / LATENCY_MS),
     // ~0 when reset dropped the 500 ms latency.
     listAfterResetOverLatency: round(median(afterReset) / LATENCY_MS),
+    // ~1.0 when a cursor deep in the list is found without walking the list.
+    deepPageOverFirstPage: round(median(deepPages) / median(topPages)),
     msMedians: { tenConcurrent: round(median(concurrent)), controlCall: round(median(controlDuringLatency)), listAfterReset: round(median(afterReset)) },
   };
-  log(`ten requests at once: ${result.tenConcurrentOverLatency} x latency; control call during latency: ${result.controlCallOverLatency} x; list after reset: ${result.listAfterResetOverLatency} x`);
+  log(`ten requests at once: ${result.tenConcurrentOverLatency} x latency; control call during latency: ${result.controlCallOverLatency} x; list after reset: ${result.listAfterResetOverLatency} x; deep page / first page: ${result.deepPageOverFirstPage}`);
   const output = options.output === undefined ? path.join(__dirname, "results", "emulator-timing.json") : options.output;
   if (output) {
     mkdirSync(path.dirname(output), { recursive: true });

@@ -28,6 +28,12 @@ interface Scenario {
   /** Out-of-band changes in Stripe before the command (a user, Stripe itself). */
   before?: (ctx: Context) => Promise<void>;
   check: (outcome: Outcome, ctx: Context, calls: Record<string, number>) => Promise<void> | void;
+  /**
+   * Routes whose count depends on real time: the provider polls a processing session until its
+   * processingTimeoutSeconds pass, so how many reads fit in depends on the machine's load. Routes
+   * compare as "called", not by count.
+   */
+  timed?: string[];
 }
 
 interface Context {
@@ -158,6 +164,7 @@ const SCENARIOS: Scenario[] = [
   {
     title: "destroy with a session still processing times out, keeps it in state, deletes the rest",
     command: "destroy",
+    timed: ["GET /v1/identity/verification_sessions/:id"],
     config: { ...ref1b, protect: "false" },
     before: async (ctx) => {
       await ctx.emulator.control.transition(ctx.ids().slow, "processing");
@@ -202,7 +209,7 @@ interface RouteRecord {
   scenario: string;
   ok: boolean;
   steps: string[];
-  calls: Record<string, number>;
+  calls: Record<string, number | "called">;
   /** What Stripe holds for the account after the command. */
   sessions: unknown[];
   /** The stack's outputs and resources (engine routes only). */
@@ -268,7 +275,7 @@ describeEngine("engine lifecycle: three routes, one scenario sequence each", (cl
         scenario: scenario.title,
         ok: outcome.ok,
         steps: sorted(outcome.steps),
-        calls,
+        calls: Object.fromEntries(Object.entries(calls).map(([route, n]): [string, number | "called"] => [route, scenario.timed?.includes(route) ? "called" : Number(n)])),
         sessions: normaliseSessions(await emulator.control.sessions(key), names),
         state: stack ? normaliseState(stack.resources(), names) : undefined,
       });
