@@ -7,7 +7,7 @@
  * Its environment is the engine suite's offline one (PULUMI_HOME, file backend, passphrase).
  */
 import * as path from "node:path";
-import { LocalWorkspace, PulumiCommand, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type ConfigMap, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 
 export interface ChildRequest {
   command: "preview" | "up" | "refresh" | "destroy";
@@ -30,22 +30,30 @@ export interface ChildAnswer {
   events: EngineEvent[];
 }
 
+/** One workspace per program folder (the folder moves in one scenario; the process restarts then). */
+let opened: { programDir: string; stack: Stack } | undefined;
+
 async function stackFor(request: ChildRequest): Promise<Stack> {
-  const pulumiCommand = await PulumiCommand.get({ root: request.cliRoot, skipVersionCheck: true });
-  // The program is loaded from the program folder, so `pulumi-stripe-identity` and `@pulumi/pulumi`
-  // resolve through its node_modules, as the CLI route's do (one copy of @pulumi/pulumi).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { lifecycle } = require(path.join(request.programDir, "program.ts")) as { lifecycle: () => Record<string, unknown> };
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: request.stackName, projectName: request.project, program: async () => lifecycle() },
-    { workDir: request.programDir, pulumiCommand },
-  );
-  for (const [key, value] of Object.entries(request.baseConfig)) await stack.setConfig(key, { value });
-  for (const [key, value] of Object.entries(request.secrets)) await stack.setConfig(key, { value, secret: true });
-  for (const key of Object.keys(request.previous)) if (!(key in request.config)) await stack.removeConfig(`${request.project}:${key}`);
-  for (const [key, value] of Object.entries(request.config)) {
-    if (request.previous[key] !== value) await stack.setConfig(`${request.project}:${key}`, { value });
+  if (opened?.programDir !== request.programDir) {
+    const pulumiCommand = await PulumiCommand.get({ root: request.cliRoot, skipVersionCheck: true });
+    // The program is loaded from the program folder, so `pulumi-stripe-identity` and `@pulumi/pulumi`
+    // resolve through its node_modules, as the CLI route's do (one copy of @pulumi/pulumi).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { lifecycle } = require(path.join(request.programDir, "program.ts")) as { lifecycle: () => Record<string, unknown> };
+    const stack = await LocalWorkspace.createOrSelectStack(
+      { stackName: request.stackName, projectName: request.project, program: async () => lifecycle() },
+      { workDir: request.programDir, pulumiCommand },
+    );
+    opened = { programDir: request.programDir, stack };
   }
+  const { stack } = opened;
+  const changes: ConfigMap = {};
+  for (const [key, value] of Object.entries(request.baseConfig)) changes[key] = { value };
+  for (const [key, value] of Object.entries(request.secrets)) changes[key] = { value, secret: true };
+  for (const [key, value] of Object.entries(request.config)) if (request.previous[key] !== value) changes[`${request.project}:${key}`] = { value };
+  const removed = Object.keys(request.previous).filter((key) => !(key in request.config)).map((key) => `${request.project}:${key}`);
+  if (removed.length > 0) await stack.removeAllConfig(removed);
+  if (Object.keys(changes).length > 0) await stack.setAllConfig(changes);
   return stack;
 }
 
