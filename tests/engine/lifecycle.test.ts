@@ -4,14 +4,14 @@
  * with an inline program (no language host at all: the second judge, which Pulumi wrote); and the
  * harness. The Automation API must agree with the CLI on steps, outputs, state and what Stripe saw
  * (sessions and API calls, normalised: ids, times, secrets); the harness must agree on steps
- * (docs/architecture.md, "the harness is held to the engine"). Each test runs the routes it
+ * (docs/architecture.md, "Two judges of the language host"). Each test runs the routes it
  * compares (once per file: later tests reuse a route's record), so each also passes alone under -t.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { describeEngine, type PulumiStack } from "../helpers/pulumi-cli";
-import { workspace, type Workspace } from "../harness/workspace";
 import { linkProgramModules } from "../../tools/link-program";
 import { AutomationDriver, CliDriver, HarnessDriver, type Command, type Driver, type Outcome } from "./drivers";
 import { IdNames, normaliseSessions, normaliseState } from "./judge-normalize";
@@ -217,17 +217,18 @@ interface RouteRecord {
 }
 
 describeEngine("engine lifecycle: three routes, one scenario sequence each", (cli) => {
-  let ws: Workspace;
+  // One temp folder for the routes' programs (another absolute path than the repo's).
+  let root: string;
   const emulators: TestEmulator[] = [];
   const closers: (() => void)[] = [];
   const runs = new Map<string, Promise<RouteRecord[]>>();
 
   beforeAll(() => {
-    ws = workspace("engine-lifecycle-");
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "engine-lifecycle-"));
   });
   afterAll(async () => {
     for (const close of closers) close();
-    ws?.remove();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
     await Promise.all(emulators.map((e) => e.close()));
   });
 
@@ -238,13 +239,13 @@ describeEngine("engine lifecycle: three routes, one scenario sequence each", (cl
       run = (async () => {
         const emulator = await startTestEmulator();
         emulators.push(emulator);
-        const root = path.join(ws.root, name);
-        const programDir = path.join(root, "program");
+        const routeRoot = path.join(root, name);
+        const programDir = path.join(routeRoot, "program");
         fs.cpSync(FIXTURE, programDir, { recursive: true });
         linkProgramModules(programDir);
         const key = emulator.newKey();
-        const { driver, stack, stateCheck } = await start(emulator, key, root, programDir);
-        return runAll(driver, { key, emulator, root, stack, stateCheck });
+        const { driver, stack, stateCheck } = await start(emulator, key, routeRoot, programDir);
+        return runAll(driver, { key, emulator, root: routeRoot, stack, stateCheck });
       })();
       runs.set(name, run);
     }
