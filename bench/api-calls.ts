@@ -1,6 +1,6 @@
 /**
  * API calls per operation for 50 VerificationSessions through the provider, counted by the
- * emulator's stats (DESIGN section 8: diff 0, refresh 1, create 1, update 1 (0 lifecycle-only),
+ * emulator's stats (docs/architecture.md, "Numbers": diff 0, refresh 1, create 1, update 1 (0 lifecycle-only),
  * delete 1 when state is current), and the `__provider` bytes stored per resource next to a naive
  * dynamic provider that captures a Stripe client.
  *
@@ -34,7 +34,7 @@ async function countCalls(control: EmulatorControl, action: () => Promise<unknow
 const SIZE_SCRIPTS: Record<string, string> = {
   // What users get: the compiled shim from dist/ (run `npm run build` first).
   pulumiStripeIdentity: `const { serializableProvider } = require("./dist/sdk/shim"); provider = serializableProvider("session");`,
-  // The pattern DESIGN section 4 warns against: methods closing over an SDK client.
+  // The pattern docs/architecture.md, "Serialization rule" warns against: methods closing over an SDK client.
   naiveCapturedClient: `const stripe = new (require("stripe"))(KEY);
     provider = { async create(i) { const s = await stripe.identity.verificationSessions.create({ type: i.type }); return { id: s.id, outs: {} }; },
                  async delete(id) { await stripe.identity.verificationSessions.cancel(id); } };`,

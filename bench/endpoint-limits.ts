@@ -1,5 +1,5 @@
 /**
- * Bulk redaction under Stripe's full limiter model (issue 11; DESIGN section 8): 150 ms latency,
+ * Bulk redaction under Stripe's full limiter model (issue 11; docs/architecture.md, "Numbers"): 150 ms latency,
  * 50 ms jitter, the emulator limiting each account globally and per endpoint. Side by side in one
  * run, for test limits (25 global, 25 per endpoint) and live limits (100 global, 25 per endpoint):
  *   - engine:        runBulkRedaction with its defaults (global and per-endpoint budgets)

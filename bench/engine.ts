@@ -1,6 +1,6 @@
 /**
  * Through the real Pulumi CLI (`npm run pulumi:cli`): API calls per operation for N sessions,
- * counted by the emulator's stats (DESIGN section 8: preview 0, refresh 1 per resource, create 1,
+ * counted by the emulator's stats (docs/architecture.md, "Numbers": preview 0, refresh 1 per resource, create 1,
  * update 1, lifecycle-only update 0, delete 1), and the platform example's `up` and `destroy` wall
  * time through the CLI next to the harness, in one run.
  *

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const BENCHES = ["emulator-throughput", "api-calls", "engine", "sweep-efficiency", "sweep-memory", "fresh-reads", "endpoint-limits", "redaction-jobs"] as const;
+const BENCHES = ["emulator-throughput", "api-calls", "engine", "sweep-efficiency", "sweep-memory", "fresh-reads", "endpoint-limits", "redaction-jobs", "emulator-timing"] as const;
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -1,5 +1,5 @@
 /**
- * Bulk-redaction efficiency (DESIGN section 8): API requests per second (lists and writes, counted
+ * Bulk-redaction efficiency (docs/architecture.md, "Numbers"): API requests per second (lists and writes, counted
  * by the emulator) over the account's rate limit, with 150 ms latency and 50 ms jitter, at limits
  * 25 and 100 req/s. Side by side in the same run, against the same emulator:
  *   - engine:             runBulkRedaction at --rps = the limit (the pacer, adaptive)

@@ -1,5 +1,5 @@
 /**
- * Bulk-redaction memory (DESIGN section 8): a sweep over 100,000 sessions peaks under 150 MB RSS
+ * Bulk-redaction memory (docs/architecture.md, "Numbers"): a sweep over 100,000 sessions peaks under 150 MB RSS
  * and grows under 20 MB from 10,000 to 100,000 sessions.
  *
  * The emulator runs in one child process (no latency, no rate limit, so the run is CPU-bound and

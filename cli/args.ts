@@ -1,5 +1,5 @@
 /**
- * `stripe-identity-sweep` argument parsing (DESIGN section 7b): argv + environment in, options or
+ * `stripe-identity-sweep` argument parsing (docs/architecture.md, "CLI contract"): argv + environment in, options or
  * a usage error out. Pure: no process exit, no printing; the file reader is passed in. Every usage
  * error names the flag it is about.
  */

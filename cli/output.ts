@@ -116,7 +116,7 @@ export function planText(report: SweepReport, firstIds: string[], explicitDryRun
   return lines.join("\n") + "\n";
 }
 
-/** The --json summary (DESIGN 7b), plus the details a script may want. */
+/** The --json summary (docs/architecture.md, "CLI contract"), plus the details a script may want. */
 export function jsonSummary(report: SweepReport, extra: Record<string, unknown> = {}): string {
   const { matched, redacted, canceled, skipped, failed, unknown, requests, rateLimited, elapsedMs, failures, unknownOutcomes } = report;
   return (

@@ -1,6 +1,6 @@
 /**
  * Runs `stripe-identity-sweep` once options are parsed: plan (no --yes), dry run, or the real
- * sweep; prints progress and the summary; maps outcomes to exit codes (DESIGN 7b):
+ * sweep; prints progress and the summary; maps outcomes to exit codes (docs/architecture.md, "CLI contract"):
  * 0 done, 1 some sessions failed or their outcome is unknown (or the run stopped early), 2 usage or configuration error,
  * 3 aborted by --max-sessions before any write. Messages never carry the key.
  */

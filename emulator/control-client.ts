@@ -1,5 +1,5 @@
 /**
- * A typed client for the emulator's control API (DESIGN.md section 7), over global fetch.
+ * A typed client for the emulator's control API (docs/architecture.md, "Emulator contract"), over global fetch.
  * Public: usable from `pulumi-stripe-identity/emulator`.
  */
 export interface EmulatorStats {

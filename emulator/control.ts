@@ -21,7 +21,7 @@ const ConnectRequest = z.strictObject({
 });
 
 /**
- * The control API (JSON, not part of Stripe; DESIGN.md section 7). Never rate limited, faulted
+ * The control API (JSON, not part of Stripe; docs/architecture.md, "Emulator contract"). Never rate limited, faulted
  * or delayed. Errors use the same `{"error": {...}}` shape as the API.
  */
 const TRANSITION = /^\/_emulator\/verification_sessions\/([^/]+)\/transition$/;

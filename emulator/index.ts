@@ -40,6 +40,11 @@ export interface EmulatorOptions {
   connectedAccounts?: string[];
   /** One line per request (method, path, status, ms); never a key. */
   log?: (line: string) => void;
+  /**
+   * Milliseconds since the epoch, default Date.now: what rate limits, idempotency expiry, `created`
+   * and redaction delays count on. Tests inject one to step time instead of waiting on it.
+   */
+  clock?: () => number;
 }
 
 export interface RunningEmulator {
@@ -52,7 +57,7 @@ export interface RunningEmulator {
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const defaults = configFromOptions(options);
-  const state = new EmulatorState(defaults);
+  const state = new EmulatorState(defaults, options.clock);
   for (const account of options.connectedAccounts ?? []) {
     if (!ACCOUNT_ID.test(account)) throw new RangeError(`connectedAccounts: "${account.slice(0, 80)}" is not a connected account id such as acct_1A2b3C`);
     state.openAccounts.add(account);

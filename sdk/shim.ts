@@ -2,7 +2,7 @@
  * The provider object Pulumi serializes into every resource's state (`__provider`).
  *
  * Pulumi turns this object, and everything its functions capture, into source text that it runs
- * later in another process (DESIGN: serialization rule). So: no imports in this file, nothing
+ * later in another process (docs/architecture.md, "The serialization rule"). So: no imports in this file, nothing
  * captured but the `kind` string, and the real provider is loaded by package name at run time.
  * Keep it this way: a captured module, schema, client or key ends up in every stack's state.
  */

@@ -1,5 +1,5 @@
 /**
- * The bulk-redaction filter: a zod schema (DESIGN section 3), the bounds rule, and `compileFilter`,
+ * The bulk-redaction filter: a zod schema (docs/architecture.md, "Public contract"), the bounds rule, and `compileFilter`,
  * which turns a filter into the list queries the API can narrow by plus a predicate that re-checks
  * every field. The predicate is the last word: list params only make listing cheaper, so a bug in
  * them can shrink the work but never widen what gets redacted.

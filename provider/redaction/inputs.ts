@@ -1,5 +1,5 @@
 /**
- * BulkRedaction's args (DESIGN section 3) as a zod schema, and `checkBulkArgs`, the pure body of
+ * BulkRedaction's args (docs/architecture.md, "Public contract") as a zod schema, and `checkBulkArgs`, the pure body of
  * the provider's check(): field-named failures, never a throw for user input, and values Pulumi
  * does not know yet (preview) skipped rather than reported.
  */

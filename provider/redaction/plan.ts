@@ -1,6 +1,6 @@
 /**
  * The pure per-session decision of a bulk run: given the action and what the session looks like
- * now, act or skip (and say why). Mirrors the delete policy table (DESIGN section 5) for a sweep:
+ * now, act or skip (and say why). Mirrors the delete policy table (docs/architecture.md, "Delete policy table") for a sweep:
  * a sweep never waits on `processing`, it skips and counts it, so a later run can pick it up.
  */
 

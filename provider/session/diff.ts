@@ -1,5 +1,5 @@
 /**
- * The diff rules (DESIGN section 6) as a pure function of the old state and the new inputs. No API
+ * The diff rules (docs/architecture.md, "Diff rules") as a pure function of the old state and the new inputs. No API
  * calls: a preview costs nothing, and the status it judges drift by is the one the last refresh
  * (or create/update) stored.
  */

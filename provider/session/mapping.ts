@@ -49,7 +49,7 @@ export function sessionParams(args: Partial<SessionArgs>): CreateParams {
   return params;
 }
 
-/** Create params: the args plus, unless turned off, the documented tag (DESIGN: orphan discovery). */
+/** Create params: the args plus, unless turned off, the documented tag (docs/verification-session.md, "Metadata tag"). */
 export function createParams(args: SessionArgs): CreateParams {
   const params = sessionParams(args);
   if (args.tagMetadata && args.pulumiTag) {
@@ -66,7 +66,7 @@ export function createParams(args: SessionArgs): CreateParams {
 /** Updatable fields whose value differs between two arg sets (an unknown counts as changed). */
 export function changedUpdatableFields(olds: Partial<SessionArgs>, news: Partial<SessionArgs>): UpdatableField[] {
   return UPDATABLE_FIELDS.filter((field) => {
-    // The API reports `type` itself; an unset input type means "whatever the flow says" (DESIGN 6).
+    // The API reports `type` itself; an unset input type means "whatever the flow says" (docs/architecture.md, "Diff rules").
     if (field === "type" && news.type === undefined) return false;
     return !sameValue(olds[field], news[field]);
   });

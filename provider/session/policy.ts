@@ -1,5 +1,5 @@
 /**
- * The delete policy table (DESIGN section 5) as a pure function: what to do with a session at
+ * The delete policy table (docs/architecture.md, "Delete policy table") as a pure function: what to do with a session at
  * delete time, given what we know of it, the resource's `deletionPolicy` and the key's mode.
  * The provider only executes the answer; every decision is here and tested cell by cell.
  */

@@ -148,7 +148,7 @@ export const SessionComputedShape = {
 export const SessionOutputs = z.strictObject({ ...SessionParamsShape, ...LifecycleShape, ...SessionComputedShape });
 export type SessionOutputs = z.output<typeof SessionOutputs>;
 
-/** Field classes for the diff (DESIGN section 6). */
+/** Field classes for the diff (docs/architecture.md, "Diff rules"). */
 export const CREATE_ONLY_FIELDS = [
   "clientReferenceId",
   "relatedCustomer",

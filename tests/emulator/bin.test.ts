@@ -60,7 +60,8 @@ describe("running", () => {
     });
     await fetch(`${url}/v1/identity/verification_sessions/vs_missing`, { headers: { Authorization: `Bearer ${key}` } });
     await fetch(`${url}/_emulator/sessions?apiKey=${key}`);
-    await new Promise((r) => setTimeout(r, 100));
+    // The log lines come from another process: wait until the last one is printed.
+    while (!/GET \/_emulator\/sessions \d{3}/.test(output) && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
     expect(output).toMatch(/POST \/v1\/identity\/verification_sessions 200 [\d.]+ms/);
     expect(output).toMatch(/GET \/v1\/identity\/verification_sessions\/vs_missing 404 [\d.]+ms/);
     expect(output).toMatch(/GET \/_emulator\/sessions 200/);

@@ -79,15 +79,17 @@ test("rates that add up to more than 1 are refused", async () => {
   await expect(emu.control.config({ faults: { errorRate: 0.6, resetRate: 0.6 } })).rejects.toMatchObject({ status: 400 });
 });
 
-test("latency and jitter delay /v1 requests without blocking others; the control API is not delayed", async () => {
+// How long they take (ten at once in about one latency, the control API at once) is measured by
+// bench/emulator-timing.ts: a loaded machine must not fail this test, only slow it down.
+test("latency and jitter delay every /v1 request; the control API is not delayed", async () => {
   await emu.control.config({ latencyMs: 150, jitterMs: 50 });
   const stripe = emu.stripe();
-  const t0 = Date.now();
-  await Promise.all(Array.from({ length: 10 }, () => stripe.identity.verificationSessions.list()));
-  const elapsed = Date.now() - t0;
-  expect(elapsed).toBeGreaterThanOrEqual(145);
-  expect(elapsed).toBeLessThan(1000);
-  const c0 = Date.now();
-  await emu.control.stats();
-  expect(Date.now() - c0).toBeLessThan(100);
+  const timed = async (call: () => Promise<unknown>): Promise<number> => {
+    const t0 = performance.now();
+    await call();
+    return performance.now() - t0;
+  };
+  const listed = await Promise.all(Array.from({ length: 10 }, () => timed(() => stripe.identity.verificationSessions.list())));
+  for (const ms of listed) expect(ms).toBeGreaterThanOrEqual(145);
+  expect(await emu.control.stats()).toMatchObject({ requests: { "GET /v1/identity/verification_sessions": 10 } });
 });

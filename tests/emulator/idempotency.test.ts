@@ -1,4 +1,7 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
+import { createStripeClient } from "../../provider/stripe/client";
 import { startTestEmulator, TestEmulator } from "../helpers/emulator";
 import { IdempotencyStore, KEY_TTL_MS, MAX_BYTES } from "../../emulator/idempotency";
 import { EmulatorState, MAX_ACCOUNTS } from "../../emulator/state";
@@ -70,24 +73,49 @@ test("keys are scoped per account", async () => {
   expect(await emu.control.sessions(b)).toHaveLength(1);
 });
 
+/**
+ * A pass-through proxy that holds back the answer to a lost response (the emulator dropped the
+ * connection) until `onLost` has run, so the client's retry cannot arrive before the test reacts.
+ */
+async function lossGate(target: string, onLost: () => Promise<unknown>): Promise<{ url: string; close: () => Promise<void> }> {
+  const base = new URL(target);
+  const server = http.createServer((req, res) => {
+    const upstream = http.request({ host: base.hostname, port: base.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on("error", () => void onLost().finally(() => res.destroy()));
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
 test("a lost response, retried by the SDK with its idempotency key, creates no duplicate", async () => {
   const key = emu.newKey();
   const route = "POST /v1/identity/verification_sessions";
   const before = await emu.control.stats();
   await emu.control.config({ faults: { lostResponseRate: 1 } });
-  // Turn the fault off once the first response has been lost, before the SDK's retry (>= 0.5 s backoff).
-  const watcher = (async () => {
-    for (;;) {
-      if ((await emu.control.stats()).faults > before.faults) return emu.control.config({ faults: { lostResponseRate: 0 } });
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  })();
-  const created = await emu.stripe(key, { maxNetworkRetries: 2 }).identity.verificationSessions.create({ type: "document" });
-  await watcher;
-  const sessions = await emu.control.sessions(key);
-  expect(sessions.map((s) => s.id)).toEqual([created.id]);
-  expect(created.lastResponse.headers["idempotent-replayed"]).toBe("true");
-  expect((await emu.control.stats()).requests[route] - (before.requests[route] ?? 0)).toBe(2);
+  // The fault is turned off once the first response was lost, before the SDK can retry.
+  const gate = await lossGate(emu.url, () => emu.control.config({ faults: { lostResponseRate: 0 } }));
+  try {
+    const stripe = createStripeClient({ apiKey: key, apiBase: gate.url, maxNetworkRetries: 2, timeoutMs: 10_000 });
+    const created = await stripe.identity.verificationSessions.create({ type: "document" });
+    const sessions = await emu.control.sessions(key);
+    expect(sessions.map((s) => s.id)).toEqual([created.id]);
+    expect(created.lastResponse.headers["idempotent-replayed"]).toBe("true");
+    expect((await emu.control.stats()).requests[route] - (before.requests[route] ?? 0)).toBe(2);
+    expect((await emu.control.stats()).faults - before.faults).toBe(1);
+  } finally {
+    await gate.close();
+    await emu.control.config({ faults: { lostResponseRate: 0 } });
+  }
 });
 
 describe("the idempotency store's bounds (issue 11)", () => {

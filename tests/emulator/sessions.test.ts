@@ -152,15 +152,18 @@ describe("redact", () => {
   });
 
   test("redaction.status stays processing for redactionDelayMs, then reads redacted", async () => {
-    const slow = await startTestEmulator({ redactionDelayMs: 300 });
+    // The emulator's clock is the test's: the delay passes when the test says so, not on a timer.
+    let nowMs = Date.UTC(2026, 0, 1);
+    const slow = await startTestEmulator({ redactionDelayMs: 300, clock: () => nowMs });
     try {
       const client = slow.stripe();
       const { id } = await client.identity.verificationSessions.create({ type: "document" });
       const r = await client.identity.verificationSessions.redact(id);
       expect([r.status, r.redaction?.status]).toEqual(["canceled", "processing"]);
+      nowMs += 299;
       const again = await client.identity.verificationSessions.redact(id);
       expect(again.redaction?.status).toBe("processing");
-      await new Promise((resolve) => setTimeout(resolve, 350));
+      nowMs += 1;
       expect((await client.identity.verificationSessions.retrieve(id)).redaction?.status).toBe("redacted");
     } finally {
       await slow.close();

@@ -2,10 +2,13 @@
  * One scenario, two engines: the real Pulumi CLI and the harness, behind one small interface, so
  * the lifecycle test can run the same commands through both and compare what each did.
  */
+import { fork, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import { Harness, HarnessError, type Summary } from "../../harness";
 import { PulumiStack, type StateResource } from "../helpers/pulumi-cli";
+import type { ChildAnswer, ChildRequest } from "./automation-child";
 
 export type Command = "preview" | "up" | "refresh" | "destroy";
 
@@ -29,15 +32,20 @@ export interface Driver {
 const SESSION = /VerificationSession$/;
 const nameOf = (urn: string) => urn.split("::").pop()!;
 
+type EngineEvent = { resourcePreEvent?: { metadata: { op: string; urn: string; type: string } }; summaryEvent?: { isPreview: boolean } };
+
+/** The engine's event log (`--event-log`, which PULUMI_DEBUG_COMMANDS enables). */
+function eventLogOf(file: string): EngineEvent[] {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as EngineEvent);
+}
+
 /**
- * The engine's steps, from its event log (`--event-log`, which PULUMI_DEBUG_COMMANDS enables; the
- * Automation API reads the same stream), named as the harness names them: a replace is one step.
+ * The engine's steps, from its events (the CLI's event log; the Automation API reads the same
+ * stream), named as the harness names them: a replace is one step.
  */
-function engineSteps(eventLog: string, command: Command): string[] {
+function engineSteps(events: EngineEvent[], command: Command): string[] {
   const seen = new Map<string, string>();
-  if (!fs.existsSync(eventLog)) return [];
-  type Event = { resourcePreEvent?: { metadata: { op: string; urn: string; type: string } }; summaryEvent?: { isPreview: boolean } };
-  const events = fs.readFileSync(eventLog, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l) as Event);
   // up, refresh and destroy preview first: their steps are the events after the preview's summary
   // (none when the preview failed), as the harness reports what it did.
   const previewEnd = events.findIndex((e) => e.summaryEvent?.isPreview);
@@ -66,7 +74,7 @@ export class CliDriver implements Driver {
     // its preview is what refuses a protected resource before anything is deleted.
     const skipPreview = command === "up" || command === "refresh" ? ["--skip-preview"] : [];
     const result = await this.stack.op(command, ["--event-log", eventLog, ...skipPreview], { PULUMI_DEBUG_COMMANDS: "true" });
-    return { ok: result.code === 0, output: result.output, steps: engineSteps(eventLog, command) };
+    return { ok: result.code === 0, output: result.output, steps: engineSteps(eventLogOf(eventLog), command) };
   }
 
   private runs = 0;
@@ -87,6 +95,74 @@ export class CliDriver implements Driver {
   moveTo(root: string): void {
     this.stack.programDir = moveFolder(this.stack.programDir, path.join(root, "program"));
     this.stack.backendDir = moveFolder(this.stack.backendDir, path.join(root, "backend"));
+  }
+}
+
+/**
+ * Pulumi's Automation API with an inline program (tests/engine/automation-child.ts, in its own
+ * process): the same CLI and engine, no language host. Its state lives where a PulumiStack's would,
+ * so both judges' state files read alike.
+ */
+export class AutomationDriver implements Driver {
+  readonly name = "Automation API";
+  private child: ChildProcess | undefined;
+  private current: Record<string, string> = {};
+  private base: { config: Record<string, string>; secrets: Record<string, string> } | undefined;
+
+  constructor(
+    readonly stack: PulumiStack,
+    private readonly project: string,
+    base: { config: Record<string, string>; secrets: Record<string, string> },
+  ) {
+    this.base = base;
+  }
+
+  async run(command: Command, config: Record<string, string>): Promise<Outcome> {
+    const request: ChildRequest = {
+      command,
+      programDir: this.stack.programDir,
+      stackName: this.stack.stackName,
+      config,
+      previous: this.current,
+      baseConfig: this.base?.config ?? {},
+      secrets: this.base?.secrets ?? {},
+      project: this.project,
+      cliRoot: path.dirname(this.stack.binDir),
+    };
+    const answer = await this.ask(request);
+    this.base = undefined;
+    this.current = { ...config };
+    return { ok: answer.ok, output: answer.output, steps: engineSteps(answer.events as EngineEvent[], command) };
+  }
+
+  private ask(request: ChildRequest): Promise<ChildAnswer> {
+    // The child's environment names the backend folder, so it starts again after a move.
+    this.child ??= fork(path.join(__dirname, "automation-child.ts"), [], { execArgv: ["--import", pathToFileURL(require.resolve("tsx")).href], env: this.stack.env(), cwd: this.stack.programDir, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = this.child;
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the Automation API judge's process exited (${code}) during ${request.command}`));
+      child.once("exit", onExit);
+      child.once("message", (answer: ChildAnswer) => {
+        child.off("exit", onExit);
+        resolve(answer);
+      });
+      child.send(request);
+    });
+  }
+
+  state() {
+    return sessionsIn(this.stack.resources());
+  }
+
+  moveTo(root: string): void {
+    this.close();
+    this.stack.programDir = moveFolder(this.stack.programDir, path.join(root, "program"));
+    this.stack.backendDir = moveFolder(this.stack.backendDir, path.join(root, "backend"));
+  }
+
+  close(): void {
+    this.child?.kill();
+    this.child = undefined;
   }
 }
 

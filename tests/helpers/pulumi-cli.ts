@@ -1,7 +1,7 @@
 /**
  * The real Pulumi CLI for the engine suite: found where `npm run pulumi:cli` builds it (or on PATH,
  * only at the pinned version; the suite names the CLI it runs),
- * run with a local file backend, a temp PULUMI_HOME and no plugin downloads, as DESIGN section 11
+ * run with a local file backend, a temp PULUMI_HOME and no plugin downloads, as docs/architecture.md, "The real Pulumi engine"
  * says. Without a CLI the suite is skipped, except where it is required (CI, or
  * STRIPE_IDENTITY_ENGINE=required): then its absence fails the run.
  */

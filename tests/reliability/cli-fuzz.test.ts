@@ -1,5 +1,5 @@
 /**
- * Fuzzing the sweep CLI's argument parser (issue 6 item 3; DESIGN 7b): random and nearly valid
+ * Fuzzing the sweep CLI's argument parser (issue 6 item 3; docs/architecture.md, "CLI contract"): random and nearly valid
  * argv vectors and environments into `parseArgs`, which is pure. It returns options, help, or a
  * usage error naming the flag, and never throws; options it returns are safe to run (a bounded
  * filter, the key from STRIPE_API_KEY only, numbers a run can live with); no message carries the

@@ -1,5 +1,5 @@
 /**
- * Secrets (issue 6 item 4; DESIGN section 9), the VerificationSession side: a full lifecycle,
+ * Secrets (issue 6 item 4; docs/architecture.md, "Invariants"), the VerificationSession side: a full lifecycle,
  * errors made on purpose, and every artifact scanned for the API key and for client secrets:
  * outputs (clientSecret/url are secret outputs, the only place a client secret may be), the
  * serialized `__provider` text, thrown errors (message, stack, inspected form), provider logs,

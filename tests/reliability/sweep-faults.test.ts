@@ -58,6 +58,28 @@ function inFilter(action: BulkAction, s: Session, nowSeconds: number): boolean {
   return s.metadata?.batch === "a" && s.created < nowSeconds - DAY && (statuses === undefined || statuses.includes(s.status));
 }
 
+/** Sessions handled so far by the runs in flight (both accounts), for the squeezes to wait on. */
+let handled = 0;
+
+async function until(condition: () => boolean | Promise<boolean>, over: () => boolean): Promise<void> {
+  while (!over() && !(await condition())) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * 429 bursts on events, not on a timer: twice, once the runs have handled `at` sessions, the account
+ * limit drops well under the runs' rate until the emulator has refused a few requests, then recovers.
+ */
+async function squeezes(over: () => boolean): Promise<void> {
+  for (const at of [20, 90]) {
+    await until(() => handled >= at, over);
+    if (over()) return;
+    const limited = (await emulator.control.stats()).rateLimited;
+    await emulator.control.config({ rateLimit: { test: 5, live: 100 } });
+    await until(async () => (await emulator.control.stats()).rateLimited >= limited + 5, over);
+    await emulator.control.config({ rateLimit: { test: 100, live: 100 } });
+  }
+}
+
 async function runUnderFaults(action: BulkAction, key: string) {
   const before = new Map((await emulator.control.sessions(key)).map((s) => [s.id, s]));
   const outcomes: SessionOutcome[] = [];
@@ -73,7 +95,10 @@ async function runUnderFaults(action: BulkAction, key: string) {
     // The pacer's recovery after a squeeze, sped up so the test stays short (the defaults wait
     // seconds before probing upward); its decrease on 429s is the default.
     pacer: { probeAfterMs: 300, probeIntervalMs: 100, probeStepFraction: 0.1 },
-    onSession: (outcome) => outcomes.push(outcome),
+    onSession: (outcome) => {
+      outcomes.push(outcome);
+      handled++;
+    },
   });
   const after = new Map((await emulator.control.sessions(key)).map((s) => [s.id, s]));
   return { key, before, after, outcomes, run, nowSeconds };
@@ -84,15 +109,15 @@ test(`sweep (redact and cancel, two accounts at once) under 500s, resets, lost r
   const keys = [emulator.newKey(), emulator.newKey()];
   for (const key of keys) await seedAccount(key);
   await emulator.control.config({ faults: FAULTS, rateLimit: { test: 100, live: 100 }, seed: SEED });
-  // 429 bursts: the account limit drops well under the runs' rate twice, then recovers.
-  const squeeze = [100, 600, 1000, 1300].map((at, i) =>
-    setTimeout(() => void emulator.control.config({ rateLimit: { test: i % 2 === 0 ? 5 : 100, live: 100 } }).catch(() => undefined), at),
-  );
+  handled = 0;
+  let over = false;
+  const squeezing = squeezes(() => over);
   let results;
   try {
     results = await Promise.all([runUnderFaults("redact", keys[0]), runUnderFaults("cancel", keys[1])]);
   } finally {
-    squeeze.forEach(clearTimeout);
+    over = true;
+    await squeezing;
   }
   const stats = await emulator.control.stats();
   await emulator.control.config({ faults: { errorRate: 0, resetRate: 0, lostResponseRate: 0 }, rateLimit: null });

@@ -104,7 +104,7 @@ export function findCliDir(repoRoot: string): string | undefined {
 }
 
 /**
- * The environment for running `pulumi` offline with no account (DESIGN section 11): this CLI first
+ * The environment for running `pulumi` offline with no account (docs/architecture.md, "The real Pulumi engine"): this CLI first
  * on PATH, a local file backend, a PULUMI_HOME of its own, no update checks, no plugin downloads.
  */
 export function offlineCliEnv(opts: { binDir: string; home: string; backendDir: string; passphrase: string }): NodeJS.ProcessEnv {

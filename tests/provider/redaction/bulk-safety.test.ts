@@ -235,13 +235,17 @@ describe("item 5: a run waits for sessions Stripe is still checking, and fails i
     const key = emu.newKey();
     const processing = await seedOld(key, 5, { status: "processing" });
     await seedOld(key, 5);
-    setTimeout(() => {
-      void (async () => {
-        for (const id of processing.slice(0, 3)) await emu.control.transition(id, "verified");
-      })();
-    }, 300);
-    const report = await run(key, { waitForProcessing: { timeoutMs: 1500, pollIntervalMs: 200 } });
+    // The run's clock is the test's: each sleep moves it at once. Three checks finish during the
+    // run's first wait between re-reads (the event, not a time), the other two never do.
+    let clockMs = 0;
+    let waits = 0;
+    const sleep = async (ms: number): Promise<void> => {
+      if (ms === 200 && waits++ === 0) for (const id of processing.slice(0, 3)) await emu.control.transition(id, "verified");
+      clockMs += ms;
+    };
+    const report = await run(key, { waitForProcessing: { timeoutMs: 1500, pollIntervalMs: 200 }, clock: () => clockMs, sleep, retry: { ...FAST_RETRY, sleep } });
     expect(report).toMatchObject({ matched: 10, redacted: 8, skippedByReason: { processing: 2 } });
+    expect(clockMs).toBeGreaterThanOrEqual(1500); // it gave up at the timeout, on its clock
   });
 
   it("BulkRedaction at teardown: still processing after processingTimeoutSeconds fails the destroy (the resource stays), then succeeds once checked", async () => {

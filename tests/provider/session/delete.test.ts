@@ -1,12 +1,36 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { ProcessingTimeoutError } from "../../../provider/errors";
+import { createSessionProvider } from "../../../provider/session/provider";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
-import { bindProvider, callsDuring, createSession, type Bound, CANCEL, REDACT, RETRIEVE } from "./fixture";
+import { bindProvider, callsDuring, createSession, type Bound, type LogLine, CANCEL, REDACT, RETRIEVE } from "./fixture";
 
 let emulator: TestEmulator;
 beforeAll(async () => {
   emulator = await startTestEmulator();
 });
 afterAll(() => emulator.close());
+
+/**
+ * A provider on a clock the test owns: `sleep` moves `now` at once and first runs `onWait` (what
+ * Stripe does while the provider waits), so a wait takes no real time and races nothing.
+ */
+function withClock(bound: Bound, onWait: (sleptMs: number) => Promise<void> = async () => undefined): Bound & { sleptMs: () => number } {
+  let now = Date.UTC(2026, 0, 1);
+  let slept = 0;
+  const logs: LogLine[] = [];
+  const provider = createSessionProvider({
+    env: { STRIPE_API_KEY: bound.key, STRIPE_API_BASE: emulator.url },
+    logger: { info: (message) => logs.push({ level: "info", message }), warn: (message) => logs.push({ level: "warn", message }) },
+    pollPolicy: { baseMs: 50, maxMs: 200 },
+    now: () => now,
+    sleep: async (ms: number) => {
+      await onWait(slept);
+      slept += ms;
+      now += ms;
+    },
+  }) as Required<pulumi.dynamic.ResourceProvider>;
+  return { provider, key: bound.key, logs, sleptMs: () => slept };
+}
 
 type Setup = "requires_input" | "processing" | "verified" | "canceled" | "redaction processing" | "redacted" | "404";
 type Policy = "cancel" | "redact" | "retain";
@@ -28,7 +52,7 @@ async function arrange(setup: Setup, policy: Policy): Promise<{ bound: Bound; id
   return { bound, id, state: refreshed };
 }
 
-// DESIGN.md section 5 through the provider: [status, policy, calls made, status after, redacted after, log level].
+// docs/architecture.md, "Delete policy table" through the provider: [status, policy, calls made, status after, redacted after, log level].
 type Row = [Setup, Policy, Record<string, number>, string | null, boolean, "info" | "warn" | null];
 const ROWS: Row[] = [
   ["requires_input", "cancel", { [CANCEL]: 1 }, "canceled", false, null],
@@ -68,13 +92,14 @@ describe("delete: the policy table against the emulator", () => {
   });
 
   it.each(["cancel", "redact"] as const)("processing x %s: waits, then fails at the timeout naming status and timeout; nothing changes", async (policy) => {
-    const { bound, id, state } = await arrange("processing", policy);
+    const arranged = await arrange("processing", policy);
+    const { id, state } = arranged;
+    const bound = withClock(arranged.bound);
     const timedOut = { ...state, processingTimeoutSeconds: 1 };
-    const started = Date.now();
     const error = await bound.provider.delete(id, timedOut).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProcessingTimeoutError);
     expect((error as Error).message).toMatch(new RegExp(`${id} is still processing after 1s \\(processingTimeoutSeconds\\); nothing was changed in Stripe`));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(bound.sleptMs()).toBe(1000);
     const [after] = await emulator.control.sessions(bound.key);
     expect(after).toMatchObject({ status: "processing", redaction: null });
   });
@@ -82,20 +107,24 @@ describe("delete: the policy table against the emulator", () => {
 
 describe("delete: processing, state changes, conflicts", () => {
   it("waits while processing and redacts once the checks finish in time", async () => {
-    const { bound, id, state } = await arrange("processing", "redact");
+    const arranged = await arrange("processing", "redact");
+    const { id, state } = arranged;
+    // Stripe finishes the checks while the provider waits for the second time.
+    const bound = withClock(arranged.bound, async (sleptMs) => {
+      if (sleptMs > 0) await emulator.control.transition(id, "verified");
+    });
     const waiting = { ...state, processingTimeoutSeconds: 20 };
-    setTimeout(() => void emulator.control.transition(id, "verified"), 400);
     const calls = await callsDuring(emulator, () => bound.provider.delete(id, waiting));
-    expect(calls[REDACT]).toBe(1);
-    expect(calls[RETRIEVE]).toBeGreaterThanOrEqual(2);
+    expect(calls).toEqual({ [REDACT]: 1, [RETRIEVE]: 3 });
     const [after] = await emulator.control.sessions(bound.key);
     expect(after.redaction).not.toBeNull();
     expect(bound.logs[0]).toEqual({ level: "info", message: expect.stringMatching(/is processing: waiting up to 20s/) });
   });
 
   it("waits, then follows the table for the new status (failed check -> cancel)", async () => {
-    const { bound, id, state } = await arrange("processing", "cancel");
-    setTimeout(() => void emulator.control.transition(id, "requires_input", { code: "document_expired" }), 300);
+    const arranged = await arrange("processing", "cancel");
+    const { id, state } = arranged;
+    const bound = withClock(arranged.bound, () => emulator.control.transition(id, "requires_input", { code: "document_expired" }));
     await bound.provider.delete(id, { ...state, processingTimeoutSeconds: 20 });
     expect((await emulator.control.sessions(bound.key))[0].status).toBe("canceled");
   });

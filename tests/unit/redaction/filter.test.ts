@@ -232,7 +232,7 @@ function apiList(all: SessionFacts[], query: ListQuery): SessionFacts[] {
   );
 }
 
-/** The filter's meaning, read straight off DESIGN section 3, on every session. */
+/** The filter's meaning, read straight off docs/architecture.md, "Public contract", on every session. */
 function naive(filter: RedactionFilter, s: SessionFacts, nowMs: number): boolean {
   const createdMs = s.created * 1000;
   return (

@@ -12,6 +12,22 @@ import {
   type SessionArgs,
 } from "../../../provider/session/schema";
 import { UNKNOWN } from "../../../provider/values";
+import spec from "../../../spec/identity.json";
+
+/**
+ * What Stripe's spec says, not the implementation's own lists: the create and update parameters of
+ * a VerificationSession (form fields, `expand` aside), as the camelCase args the resource takes.
+ */
+type FormOperation = { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } };
+function specWireParams(path: string): string[] {
+  const operation = (spec.paths as Record<string, { post?: FormOperation }>)[path].post;
+  const properties = operation?.requestBody?.content?.["application/x-www-form-urlencoded"]?.schema?.properties ?? {};
+  return Object.keys(properties).filter((name) => name !== "expand");
+}
+const specParams = (path: string): string[] => specWireParams(path).map((name) => name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())).sort();
+const SPEC_CREATE = specParams("/v1/identity/verification_sessions");
+const SPEC_UPDATABLE = specParams("/v1/identity/verification_sessions/{session}");
+const SPEC_CREATE_ONLY = SPEC_CREATE.filter((field) => !SPEC_UPDATABLE.includes(field));
 
 const ID = "vs_current";
 const baseArgs = { type: "document", deletionPolicy: "cancel", processingTimeoutSeconds: 120, recreateOnCanceled: true, tagMetadata: true, includeReportSummary: false };
@@ -51,25 +67,34 @@ const CHANGES: Record<string, [unknown, unknown]> = {
 };
 
 describe("field classification", () => {
+  it("follows the spec: updatable = the update endpoint's parameters, create-only = the rest of create's", () => {
+    expect(SPEC_UPDATABLE.length).toBeGreaterThan(0);
+    expect(SPEC_UPDATABLE.every((field) => SPEC_CREATE.includes(field))).toBe(true);
+    expect([...UPDATABLE_FIELDS].sort()).toEqual(SPEC_UPDATABLE);
+    expect([...CREATE_ONLY_FIELDS].sort()).toEqual(SPEC_CREATE_ONLY);
+    // Every API parameter is an arg; the other args are the provider's own.
+    expect(SPEC_CREATE.filter((field) => !(field in SessionParamsShape))).toEqual([]);
+  });
+
   it("classifies every input field exactly once", () => {
     const classified = [...CREATE_ONLY_FIELDS, ...UPDATABLE_FIELDS, ...LIFECYCLE_FIELDS, ...PLACEMENT_FIELDS, ...IGNORED_FIELDS].sort();
     expect(classified).toEqual(Object.keys({ ...SessionParamsShape, ...LifecycleShape }).sort());
     expect(Object.keys(CHANGES).sort()).toEqual(classified);
   });
 
-  it.each([...CREATE_ONLY_FIELDS, ...PLACEMENT_FIELDS].map((f) => [f]))("%s: create-only, a change replaces", (field) => {
+  it.each([...SPEC_CREATE_ONLY, ...PLACEMENT_FIELDS].map((f) => [f]))("%s: create-only, a change replaces", (field) => {
     const [before, after] = CHANGES[field];
     const plan = planDiff(ID, state({ [field]: before }), { ...baseArgs, [field]: after });
     expect(plan).toMatchObject({ changes: true, replaces: [field], updates: [] });
   });
 
-  it.each(UPDATABLE_FIELDS.map((f) => [f]))("%s: updatable, an update while requires_input", (field) => {
+  it.each(SPEC_UPDATABLE.map((f) => [f]))("%s: updatable, an update while requires_input", (field) => {
     const [before, after] = CHANGES[field];
     const plan = planDiff(ID, state({ [field]: before }), { ...baseArgs, [field]: after });
     expect(plan).toMatchObject({ changes: true, replaces: [], updates: [field] });
   });
 
-  it.each(UPDATABLE_FIELDS.flatMap((f) => [["processing", null, f], ["verified", null, f], ["canceled", null, f], ["requires_input", "redacted", f]]))(
+  it.each(SPEC_UPDATABLE.flatMap((f) => [["processing", null, f], ["verified", null, f], ["canceled", null, f], ["requires_input", "redacted", f]]))(
     "%s (redaction %s): a change of %s replaces",
     (status, redactionStatus, field) => {
       const [before, after] = CHANGES[field as string];
@@ -170,14 +195,14 @@ describe("property: diff never proposes an in-place update the API would reject"
         const params = updateParams(olds as Partial<SessionArgs>, newArgs as Partial<SessionArgs>);
         const isInPlace = plan.changes && plan.replaces.length === 0;
         if (isInPlace && Object.keys(params).length > 0) {
-          // The API accepts updates only here, and only these four fields.
+          // The API accepts updates only here, and only the update endpoint's parameters.
           expect(isUpdatable(olds)).toBe(true);
-          expect(Object.keys(params).every((k) => ["metadata", "options", "provided_details", "type"].includes(k))).toBe(true);
+          expect(Object.keys(params).every((k) => specWireParams("/v1/identity/verification_sessions/{session}").includes(k))).toBe(true);
           expect(inexpressibleChanges(olds as Partial<SessionArgs>, newArgs as Partial<SessionArgs>)).toEqual([]);
           expect(plan.updates.sort()).toEqual(changedUpdatableFields(olds as Partial<SessionArgs>, newArgs as Partial<SessionArgs>).sort());
         }
         // A create-only change is never an update.
-        for (const field of CREATE_ONLY_FIELDS) {
+        for (const field of SPEC_CREATE_ONLY) {
           const a = (oldArgs as Record<string, unknown>)[field];
           const b = (newArgs as Record<string, unknown>)[field];
           if (a !== b) expect(plan.replaces).toContain(field);

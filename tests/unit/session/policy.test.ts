@@ -1,4 +1,6 @@
+import type { ApiSession } from "../../../provider/session/api";
 import { planDelete, modeMismatch, type DeleteAction, type DeletionPolicy, type Observation } from "../../../provider/session/policy";
+import { observe } from "../../../provider/session/remove";
 
 type Expected = DeleteAction["kind"];
 const found = (status: "requires_input" | "processing" | "verified" | "canceled", redactionStatus: "processing" | "redacted" | null = null): Observation => ({
@@ -7,13 +9,22 @@ const found = (status: "requires_input" | "processing" | "verified" | "canceled"
   redactionStatus,
 });
 
-// DESIGN.md section 5, row by row: [label, observation, cancel, redact, retain].
+/** What the provider observes of a session whose check failed: back in requires_input, with a last_error. */
+const failedCheck = observe({
+  id: "vs_failed",
+  object: "identity.verification_session",
+  status: "requires_input",
+  last_error: { code: "document_expired", reason: "The document is expired." },
+  redaction: null,
+} as ApiSession);
+
+// The delete policy table (docs/verification-session.md), row by row: [label, observation, cancel, redact, retain].
 const TABLE: [string, Observation, Expected, Expected, Expected][] = [
   ["requires_input", found("requires_input"), "cancel", "redact", "leave"],
   ["processing", found("processing"), "wait", "wait", "leave"],
   ["verified", found("verified"), "leave", "redact", "leave"],
   ["canceled", found("canceled"), "leave", "leave", "leave"],
-  ["requires_input, failed check", found("requires_input"), "cancel", "redact", "leave"],
+  ["requires_input, failed check (last_error set)", failedCheck, "cancel", "redact", "leave"],
   ["redaction processing (was requires_input)", found("canceled", "processing"), "leave", "leave", "leave"],
   ["redaction processing (was verified)", found("verified", "processing"), "leave", "leave", "leave"],
   ["redacted (canceled)", found("canceled", "redacted"), "leave", "leave", "leave"],
