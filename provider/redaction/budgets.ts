@@ -26,6 +26,12 @@ export interface BudgetSettings {
   globalRps: number;
   /** Each endpoint's cap; Infinity: no endpoint budgets (one bucket for everything). */
   endpointRps: number;
+  /**
+   * Stripe's documented account-wide limit for the key's mode (test 25, live 100): a run asked
+   * for more starts there and ramps up until the first 429 (pacer.ts). Endpoints start at
+   * DEFAULT_ENDPOINT_RPS the same way. Default: globalRps (no ramp).
+   */
+  documentedGlobalRps?: number;
   /** Adaptation settings shared by every budget. */
   pacer?: Partial<Omit<PacerSettings, "targetRps">>;
 }
@@ -50,7 +56,8 @@ export class Budgets {
     private readonly settings: BudgetSettings,
     private readonly deps: { now?: () => number; sleep?: Sleep } = {},
   ) {
-    this.global = new Pacer(pacerSettings(settings.globalRps, settings.pacer), deps);
+    const start = Math.min(settings.globalRps, settings.documentedGlobalRps ?? settings.globalRps);
+    this.global = new Pacer(pacerSettings(settings.globalRps, { startRps: start, ...settings.pacer }), deps);
   }
 
   /** The account-wide rate now (for progress lines). */
@@ -62,7 +69,8 @@ export class Budgets {
     if (!Number.isFinite(this.settings.endpointRps)) return undefined;
     let pacer = this.endpoints.get(name);
     if (!pacer) {
-      pacer = new Pacer(pacerSettings(this.settings.endpointRps, this.settings.pacer), this.deps);
+      const start = Math.min(this.settings.endpointRps, DEFAULT_ENDPOINT_RPS);
+      pacer = new Pacer(pacerSettings(this.settings.endpointRps, { startRps: start, ...this.settings.pacer }), this.deps);
       this.endpoints.set(name, pacer);
     }
     return pacer;

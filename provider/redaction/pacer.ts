@@ -10,6 +10,13 @@
  * already in flight say nothing new. After a quiet spell it probes back up in small steps toward
  * the configured rate, so a limit that was only briefly lower costs little.
  *
+ * A run asked for far more than the account admits (`--rps 1000` against Stripe's 25/s) must not
+ * spend its first second on a burst of 429s: it starts at `startRps` (the run passes Stripe's
+ * documented limit for the budget) and, until the first 429, ramps up by `rampFactor` per
+ * `rampInterval` toward the target, so an account with raised limits gets there in seconds. The
+ * floor is absolute, not a share of the target: a floor of 5% of 1000/s would sit above a 25/s
+ * limit and keep half the requests refused.
+ *
  * The arithmetic is pure (state in, state out, clock passed in); `Pacer` is the thin async shell.
  */
 import { realSleep, type Sleep } from "../stripe/backoff";
@@ -19,6 +26,12 @@ export interface PacerSettings {
   targetRps: number;
   /** Never slow down below this. */
   floorRps: number;
+  /** The rate a run starts at (at most the target); below the target it ramps up until the first 429. */
+  startRps: number;
+  /** Ramp before the first 429: the rate grows by this factor... */
+  rampFactor: number;
+  /** ...at most once per this interval. */
+  rampIntervalMs: number;
   /** Bucket capacity in seconds of the current rate (at least one token). */
   burstSeconds: number;
   /** Multiplicative decrease when the admitted rate cannot be measured yet. */
@@ -41,7 +54,10 @@ export function pacerSettings(targetRps: number, overrides: Partial<Omit<PacerSe
   if (!(targetRps > 0) || !Number.isFinite(targetRps)) throw new RangeError(`targetRps must be a positive number, got ${targetRps}`);
   return {
     targetRps,
-    floorRps: Math.min(targetRps, Math.max(0.5, targetRps * 0.05)),
+    floorRps: Math.min(targetRps, 0.5),
+    startRps: targetRps,
+    rampFactor: 1.5,
+    rampIntervalMs: 2_000,
     burstSeconds: 0.1,
     decreaseFactor: 0.7,
     headroom: 0.95,
@@ -137,10 +153,14 @@ export interface RateState {
   lastProbeAt: number;
   /** Admitted responses since the last decrease. */
   admittedSinceDecrease: number;
+  /** Still ramping from `startRps` (no 429 seen yet). */
+  ramping: boolean;
 }
 
-export function initialRateState(settings: PacerSettings): RateState {
-  return { rate: settings.targetRps, lastDecreaseAt: -Infinity, lastRateLimitedAt: -Infinity, lastProbeAt: -Infinity, admittedSinceDecrease: 0 };
+/** The state at the start of a run, at `now`. */
+export function initialRateState(settings: PacerSettings, now = 0): RateState {
+  const rate = clampRate(settings.startRps, settings);
+  return { rate, lastDecreaseAt: -Infinity, lastRateLimitedAt: -Infinity, lastProbeAt: now, admittedSinceDecrease: 0, ramping: rate < settings.targetRps };
 }
 
 function clampRate(rate: number, settings: PacerSettings): number {
@@ -163,17 +183,24 @@ export function estimateLimit(state: RateState, settings: PacerSettings, now: nu
 
 /** A 429 came back at `now`; `window` is the admitted rate over the last window. */
 export function onRateLimited(state: RateState, settings: PacerSettings, now: number, window: { rps: number; reliable: boolean }): RateState {
-  const noted = { ...state, lastRateLimitedAt: now };
+  const noted = { ...state, lastRateLimitedAt: now, ramping: false };
   if (now - state.lastDecreaseAt < settings.decreaseCooldownMs) return noted;
   const limit = estimateLimit(state, settings, now, window);
   const rate = limit !== undefined ? Math.min(state.rate * 0.9, limit * settings.headroom) : state.rate * settings.decreaseFactor;
   return { ...noted, rate: clampRate(rate, settings), lastDecreaseAt: now, lastProbeAt: now, admittedSinceDecrease: 0 };
 }
 
-/** A request was admitted at `now`: after a quiet spell, step the rate back up toward the target. */
+/**
+ * A request was admitted at `now`: while ramping, grow by the ramp factor per interval; after a
+ * quiet spell, step the rate back up toward the target.
+ */
 export function onAdmitted(state: RateState, settings: PacerSettings, now: number): RateState {
   const counted = { ...state, admittedSinceDecrease: state.admittedSinceDecrease + 1 };
   if (state.rate >= settings.targetRps) return counted;
+  if (state.ramping) {
+    if (now - state.lastProbeAt < settings.rampIntervalMs) return counted;
+    return { ...counted, rate: clampRate(state.rate * settings.rampFactor, settings), lastProbeAt: now };
+  }
   if (now - state.lastRateLimitedAt < settings.probeAfterMs || now - state.lastProbeAt < settings.probeIntervalMs) return counted;
   const step = Math.max(0.1, state.rate * settings.probeStepFraction);
   return { ...counted, rate: clampRate(state.rate + step, settings), lastProbeAt: now };
@@ -216,7 +243,7 @@ export class Pacer {
     const now = this.now();
     // One token to start: no burst at the head of a run, whatever the account did just before.
     this.bucket = { tokens: 1, updatedAt: now };
-    this.state = initialRateState(settings);
+    this.state = initialRateState(settings, now);
     this.window = newRateWindow(settings.windowMs, now);
   }
 

@@ -97,7 +97,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       { timeoutMs },
     );
   const budgets = new Budgets(
-    { globalRps: rps, endpointRps: request.endpointRequestsPerSecond ?? DEFAULT_ENDPOINT_RPS, pacer: request.pacer },
+    { globalRps: rps, documentedGlobalRps: DEFAULT_RPS[mode], endpointRps: request.endpointRequestsPerSecond ?? DEFAULT_ENDPOINT_RPS, pacer: request.pacer },
     { now: clock, sleep: request.sleep },
   );
   const retry: RetryBudget = { ...DEFAULT_RETRY_BUDGET, sleep: request.sleep, ...request.retry };

@@ -51,6 +51,16 @@ describe("Budgets", () => {
     expect(budgets.rate).toBeLessThan(100);
   });
 
+  it("asked for more than Stripe's documented limits, starts at them (the pacer ramps up from there)", async () => {
+    const clock = clocked();
+    const budgets = new Budgets({ globalRps: 1000, documentedGlobalRps: 25, endpointRps: 1000 }, clock);
+    expect(budgets.rate).toBe(25);
+    // 50 redacts at the start: 25/s (the endpoint's start, and the account's), about two seconds.
+    for (let i = 0; i < 50; i++) await budgets.acquire("redact");
+    expect(clock.now()).toBeGreaterThan(1800);
+    expect(new Budgets({ globalRps: 20, documentedGlobalRps: 25, endpointRps: 20 }, clocked()).rate).toBe(20);
+  });
+
   it("with endpointRps Infinity there is one bucket for everything", async () => {
     const clock = clocked();
     const budgets = new Budgets({ globalRps: 100, endpointRps: Infinity }, clock);
