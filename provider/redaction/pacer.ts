@@ -10,28 +10,25 @@
  * already in flight say nothing new. After a quiet spell it probes back up in small steps toward
  * the configured rate, so a limit that was only briefly lower costs little.
  *
- * A run asked for far more than the account admits (`--rps 1000` against Stripe's 25/s) must not
- * spend its first second on a burst of 429s: it starts at `startRps` (the run passes Stripe's
- * documented limit for the budget) and, until the first 429, ramps up by `rampFactor` per
- * `rampInterval` toward the target, so an account with raised limits gets there in seconds. The
- * floor is absolute, not a share of the target: a floor of 5% of 1000/s would sit above a 25/s
- * limit and keep half the requests refused.
+ * Asked for more than Stripe's documented limit, a budget starts inside that limit's envelope and
+ * leaves it only once the account shows it admits more (envelope.ts): no first burst of 429s. The
+ * floor is absolute, not a share of the target: 5% of `--rps 1000` would sit above a 25/s limit
+ * and keep half the requests refused.
  *
  * The arithmetic is pure (state in, state out, clock passed in); `Pacer` is the thin async shell.
  */
 import { realSleep, type Sleep } from "../stripe/backoff";
+import { msUntilInside, newEnvelope, provesHigherLimit, type Envelope } from "./envelope";
 
 export interface PacerSettings {
   /** The configured requests per second: the pacer never goes above it. */
   targetRps: number;
   /** Never slow down below this. */
   floorRps: number;
-  /** The rate a run starts at (at most the target); below the target it ramps up until the first 429. */
-  startRps: number;
-  /** Ramp before the first 429: the rate grows by this factor... */
-  rampFactor: number;
-  /** ...at most once per this interval. */
-  rampIntervalMs: number;
+  /** Stripe's documented limit for this budget: above it, start inside its envelope (envelope.ts). */
+  documentedRps?: number;
+  /** Requests a run may send beyond the envelope to learn whether the account admits more. */
+  envelopeSlack: number;
   /** Bucket capacity in seconds of the current rate (at least one token). */
   burstSeconds: number;
   /** Multiplicative decrease when the admitted rate cannot be measured yet. */
@@ -55,9 +52,7 @@ export function pacerSettings(targetRps: number, overrides: Partial<Omit<PacerSe
   return {
     targetRps,
     floorRps: Math.min(targetRps, 0.5),
-    startRps: targetRps,
-    rampFactor: 1.5,
-    rampIntervalMs: 2_000,
+    envelopeSlack: 2,
     burstSeconds: 0.1,
     decreaseFactor: 0.7,
     headroom: 0.95,
@@ -153,14 +148,10 @@ export interface RateState {
   lastProbeAt: number;
   /** Admitted responses since the last decrease. */
   admittedSinceDecrease: number;
-  /** Still ramping from `startRps` (no 429 seen yet). */
-  ramping: boolean;
 }
 
-/** The state at the start of a run, at `now`. */
-export function initialRateState(settings: PacerSettings, now = 0): RateState {
-  const rate = clampRate(settings.startRps, settings);
-  return { rate, lastDecreaseAt: -Infinity, lastRateLimitedAt: -Infinity, lastProbeAt: now, admittedSinceDecrease: 0, ramping: rate < settings.targetRps };
+export function initialRateState(settings: PacerSettings): RateState {
+  return { rate: settings.targetRps, lastDecreaseAt: -Infinity, lastRateLimitedAt: -Infinity, lastProbeAt: -Infinity, admittedSinceDecrease: 0 };
 }
 
 function clampRate(rate: number, settings: PacerSettings): number {
@@ -181,26 +172,24 @@ export function estimateLimit(state: RateState, settings: PacerSettings, now: nu
   return window.reliable ? window.rps : undefined;
 }
 
-/** A 429 came back at `now`; `window` is the admitted rate over the last window. */
-export function onRateLimited(state: RateState, settings: PacerSettings, now: number, window: { rps: number; reliable: boolean }): RateState {
-  const noted = { ...state, lastRateLimitedAt: now, ramping: false };
+/**
+ * A 429 came back at `now`; `window` is the admitted rate over the last window. `knownLimit`: a
+ * limit known to hold (Stripe's documented one, while the account has not shown more), trusted
+ * over any estimate.
+ */
+export function onRateLimited(state: RateState, settings: PacerSettings, now: number, window: { rps: number; reliable: boolean }, knownLimit?: number): RateState {
+  const noted = { ...state, lastRateLimitedAt: now };
   if (now - state.lastDecreaseAt < settings.decreaseCooldownMs) return noted;
-  const limit = estimateLimit(state, settings, now, window);
+  const estimate = estimateLimit(state, settings, now, window);
+  const limit = knownLimit !== undefined ? Math.min(knownLimit, estimate ?? knownLimit) : estimate;
   const rate = limit !== undefined ? Math.min(state.rate * 0.9, limit * settings.headroom) : state.rate * settings.decreaseFactor;
   return { ...noted, rate: clampRate(rate, settings), lastDecreaseAt: now, lastProbeAt: now, admittedSinceDecrease: 0 };
 }
 
-/**
- * A request was admitted at `now`: while ramping, grow by the ramp factor per interval; after a
- * quiet spell, step the rate back up toward the target.
- */
+/** A request was admitted at `now`: after a quiet spell, step the rate back up toward the target. */
 export function onAdmitted(state: RateState, settings: PacerSettings, now: number): RateState {
   const counted = { ...state, admittedSinceDecrease: state.admittedSinceDecrease + 1 };
   if (state.rate >= settings.targetRps) return counted;
-  if (state.ramping) {
-    if (now - state.lastProbeAt < settings.rampIntervalMs) return counted;
-    return { ...counted, rate: clampRate(state.rate * settings.rampFactor, settings), lastProbeAt: now };
-  }
   if (now - state.lastRateLimitedAt < settings.probeAfterMs || now - state.lastProbeAt < settings.probeIntervalMs) return counted;
   const step = Math.max(0.1, state.rate * settings.probeStepFraction);
   return { ...counted, rate: clampRate(state.rate + step, settings), lastProbeAt: now };
@@ -235,6 +224,10 @@ export class Pacer {
   private pumping = false;
   private issuedCount = 0;
   private debitedCount = 0;
+  private readonly envelope: Envelope | undefined;
+  /** Requests answered 429 by a limit this budget stands for: they spent none of its allowance. */
+  private refusedCount = 0;
+  private admittedCount = 0;
 
   constructor(settings: PacerSettings, deps: PacerDeps = {}) {
     this.settings = settings;
@@ -243,8 +236,15 @@ export class Pacer {
     const now = this.now();
     // One token to start: no burst at the head of a run, whatever the account did just before.
     this.bucket = { tokens: 1, updatedAt: now };
-    this.state = initialRateState(settings, now);
+    this.state = initialRateState(settings);
     this.window = newRateWindow(settings.windowMs, now);
+    const { documentedRps } = settings;
+    if (documentedRps !== undefined && settings.targetRps > documentedRps) this.envelope = newEnvelope(documentedRps, settings.envelopeSlack, now);
+  }
+
+  /** Whether the run still keeps inside the documented limit's envelope. */
+  get enveloped(): boolean {
+    return this.envelope !== undefined && !this.envelope.lifted;
   }
 
   get rate(): number {
@@ -280,14 +280,25 @@ export class Pacer {
     this.debit(sent - this.issuedCount - this.debitedCount);
   }
 
+  /** A request was refused by another limit before it reached this one (it spent none of this budget). */
+  unspent(): void {
+    this.refusedCount++;
+  }
+
   /** Feeds the response of a paced request back into the rate control. */
   record(outcome: ResponseOutcome): void {
     const now = this.now();
+    const envelope = this.envelope;
     if (outcome === "admitted") {
+      this.admittedCount++;
+      if (envelope && !envelope.lifted && provesHigherLimit(envelope, this.admittedCount, now)) envelope.lifted = true;
       this.window = recordAdmitted(this.window, now);
       this.state = onAdmitted(this.state, this.settings, now);
     } else if (outcome === "rate_limited") {
-      this.state = onRateLimited(this.state, this.settings, now, admittedRate(this.window, now));
+      this.refusedCount++;
+      // Inside the envelope the documented limit is the best estimate there is.
+      const known = envelope && !envelope.lifted ? envelope.documentedRps : undefined;
+      this.state = onRateLimited(this.state, this.settings, now, admittedRate(this.window, now), known);
     }
   }
 
@@ -298,7 +309,8 @@ export class Pacer {
       while (this.waiters.length > 0) {
         const rate = this.state.rate;
         this.bucket = refill(this.bucket, rate, bucketCapacity(rate, this.settings.burstSeconds), this.now());
-        const wait = msUntilToken(this.bucket, rate);
+        const now = this.now();
+        const wait = Math.max(msUntilToken(this.bucket, rate), this.envelope ? msUntilInside(this.envelope, this.issuedCount - this.refusedCount, now) : 0);
         if (wait > 0) {
           await this.sleep(Math.max(1, Math.ceil(wait)));
           continue;

@@ -141,32 +141,17 @@ describe("rate control", () => {
     for (let t = 10_000; t < 100_000; t += 1000) state = onAdmitted(state, settings, t);
     expect(state.rate).toBe(100);
   });
+  it("trusts a known limit over a higher estimate (Stripe's documented one, inside its envelope)", () => {
+    const high = pacerSettings(1000);
+    expect(onRateLimited(initialRateState(high), high, 1000, { rps: 60, reliable: true }, 25).rate).toBeCloseTo(23.75);
+    expect(onRateLimited(initialRateState(high), high, 1000, { rps: 10, reliable: true }, 25).rate).toBeCloseTo(9.5);
+    expect(onRateLimited(initialRateState(high), high, 1000, { rps: 0, reliable: false }, 25).rate).toBeCloseTo(23.75);
+  });
   it("can fall below 5% of a far too high target (--rps 1000 against 25/s)", () => {
     const high = pacerSettings(1000);
     let state = initialRateState(high);
     state = onRateLimited(state, high, 1000, { rps: 25, reliable: true });
     expect(state.rate).toBeCloseTo(23.75);
-  });
-  it("starts at startRps and, until the first 429, ramps up by the factor per interval to the target", () => {
-    const ramped = pacerSettings(1000, { startRps: 25 });
-    let state = initialRateState(ramped, 0);
-    expect(state).toMatchObject({ rate: 25, ramping: true });
-    expect(onAdmitted(state, ramped, ramped.rampIntervalMs - 1).rate).toBe(25);
-    state = onAdmitted(state, ramped, ramped.rampIntervalMs);
-    expect(state.rate).toBeCloseTo(25 * ramped.rampFactor);
-    for (let t = 2; t < 20; t++) state = onAdmitted(state, ramped, t * ramped.rampIntervalMs);
-    expect(state.rate).toBe(1000);
-  });
-  it("stops ramping at the first 429; from then on only the slow probe goes up", () => {
-    const ramped = pacerSettings(1000, { startRps: 25 });
-    let state = onAdmitted(initialRateState(ramped, 0), ramped, ramped.rampIntervalMs);
-    state = onRateLimited(state, ramped, ramped.rampIntervalMs + 10, { rps: 30, reliable: true });
-    expect(state).toMatchObject({ ramping: false, rate: 28.5 });
-    const later = onAdmitted(state, ramped, state.lastRateLimitedAt + ramped.probeAfterMs);
-    expect(later.rate).toBeCloseTo(28.5 * (1 + ramped.probeStepFraction));
-  });
-  it("does not ramp when it starts at the target", () => {
-    expect(initialRateState(pacerSettings(25), 0)).toMatchObject({ rate: 25, ramping: false });
   });
   it("leaves the rate alone at the target", () => {
     const state = initialRateState(settings);
