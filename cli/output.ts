@@ -99,6 +99,11 @@ export function progressView(stderr: Writable & { columns?: number }, mode: "bar
   };
 }
 
+/** Labels of the plan's counts, padded so their values line up. */
+function column(label: string, value: string): string {
+  return `  ${`${label}:`.padEnd(14)}${value}`;
+}
+
 export function planText(report: SweepReport, firstIds: string[], explicitDryRun: boolean): string {
   const verb = report.action === "redact" ? "redact" : "cancel";
   const reasons = Object.entries(report.skippedByReason)
@@ -107,12 +112,15 @@ export function planText(report: SweepReport, firstIds: string[], explicitDryRun
   const more = report.wouldAct - firstIds.length;
   const lines = [
     explicitDryRun ? "Dry run: nothing was changed." : `Plan (nothing was changed; run again with --yes to ${verb}):`,
-    `  matched:     ${report.matched}`,
-    `  would ${verb}: ${report.wouldAct}`,
-    `  skipped:     ${report.skipped}${reasons ? ` (${reasons})` : ""}`,
+    column("matched", String(report.matched)),
+    column(`would ${verb}`, String(report.wouldAct)),
+    column("skipped", `${report.skipped}${reasons ? ` (${reasons})` : ""}`),
   ];
-  if (firstIds.length > 0) lines.push(`  first sessions: ${firstIds.join(", ")}${more > 0 ? ` (and ${more} more)` : ""}`);
-  if (!report.complete) lines.push(`  incomplete: ${report.stoppedBecause ?? "stopped early"}`);
+  if (firstIds.length > 0) {
+    lines.push(`  first sessions${more > 0 ? ` (${firstIds.length} of ${report.wouldAct})` : ""}:`, ...firstIds.map((id) => `    ${id}`));
+    if (more > 0) lines.push(`    ... and ${more} more`);
+  }
+  if (!report.complete) lines.push(column("incomplete", report.stoppedBecause ?? "stopped early"));
   return lines.join("\n") + "\n";
 }
 
@@ -133,7 +141,8 @@ export function jsonSummary(report: SweepReport, extra: Record<string, unknown> 
       unknown,
       unknownOutcomes,
       action: report.action,
-      dryRun: report.dryRun,
+      // A plan is no dry run (`plan: true` says what it is); the key stays for --dry-run and real runs.
+      ...(extra.plan === true ? {} : { dryRun: report.dryRun }),
       wouldAct: report.wouldAct,
       skippedByReason: report.skippedByReason,
       complete: report.complete,
