@@ -67,6 +67,7 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
       filter: options.filter,
       action: options.action,
       dryRun: planOnly,
+      countLeftOut: planOnly,
       maxSessions: options.maxSessions,
       requestsPerSecond: options.rps,
       endpointRequestsPerSecond: options.endpointRps,

@@ -17,6 +17,7 @@ import { createStripeClient } from "../stripe/client";
 import { stripeSweepApi, type ApiCounters, type SweepApi } from "./api";
 import { DEFAULT_RETRY_BUDGET, pacedCaller, type PacedCall, type RetryBudget } from "./call";
 import { compileFilter, parseFilter } from "./filter";
+import { countLeftOut } from "./bound-reach";
 import { describeError } from "./handle";
 import { checkKey, MaxSessionsExceededError } from "./guards";
 import { Budgets, DEFAULT_ENDPOINT_RPS } from "./budgets";
@@ -77,6 +78,8 @@ export interface BulkRunRequest {
   evidencePath?: string;
   /** Named in the evidence header. */
   tool?: string;
+  /** Dry runs: also count what a time-only bound leaves out (bound-reach.ts; a few list requests). */
+  countLeftOut?: boolean;
 }
 
 export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepReport> {
@@ -157,10 +160,13 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     if (request.dryRun && request.maxSessions !== undefined && report.complete && report.matched > request.maxSessions) {
       throw new MaxSessionsExceededError(report.matched, request.maxSessions);
     }
-    // Every request of the run counts: the clock request, the counting pass and the sweep.
+    const leftOut = request.dryRun && request.countLeftOut && report.complete
+      ? await countLeftOut({ api, call: pacedCaller({ api, budgets, retry }) }, filter, compiled, Math.floor(now / 1000))
+      : undefined;
+    // Every request of the run counts: the clock request, the counting pass, the sweep and the count of what the bound leaves out.
     const total = api.counters();
     evidence?.append(footerOf(runId, report, stamp()));
-    return { ...report, nowMs: now, requests: total.requests - baseline.requests, rateLimited: total.rateLimited - baseline.rateLimited, elapsedMs: clock() - started };
+    return { ...report, ...(leftOut ? { leftOutByTimeBound: leftOut } : {}), nowMs: now, requests: total.requests - baseline.requests, rateLimited: total.rateLimited - baseline.rateLimited, elapsedMs: clock() - started };
   } finally {
     if (ownsApi) api.close();
   }
