@@ -161,7 +161,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       throw new MaxSessionsExceededError(report.matched, request.maxSessions);
     }
     const leftOut = request.dryRun && request.countLeftOut && report.complete
-      ? await countLeftOut({ api, call: pacedCaller({ api, budgets, retry }) }, filter, compiled, Math.floor(now / 1000))
+      ? await countLeftOut({ api, call: pacedCaller({ api, budgets, retry }) }, filter, compiled, Math.floor(now / 1000)).catch(() => undefined) // a plan is whole without it
       : undefined;
     // Every request of the run counts: the clock request, the counting pass, the sweep and the count of what the bound leaves out.
     const total = api.counters();
