@@ -10,6 +10,7 @@ import { parseExclusionSpec } from "../provider/redaction/exclusions";
 import { RedactionFilter, reservedKeyProblem, SESSION_STATUSES, UNBOUNDED_MESSAGE } from "../provider/redaction/filter";
 import type { BulkAction } from "../provider/redaction/plan";
 import { BULK_STRATEGIES, type BulkStrategy } from "../provider/redaction/run";
+import { packageVersion } from "./version";
 
 export interface SweepCliOptions {
   filter: RedactionFilter;
@@ -124,7 +125,7 @@ function buildProgram(): Command {
     .option("--exclude-ids <file-or-list>", "never touch these ids: a file (one vs_ id a line, # comments) or a comma-separated list (repeatable, additive)", collect)
     .addOption(new Option("--action <action>", "what to do").choices(["redact", "cancel"]).default("redact"))
     .option("--dry-run", "list and report what would happen; change nothing")
-    .option("--yes", "really do it (without --yes the plan is printed and nothing changes)")
+    .option("-y, --yes", "really do it (without --yes the plan is printed and nothing changes)")
     .option("--json", "print one JSON summary on stdout instead of text and progress")
     .option("--max-sessions <n>", "abort, touching nothing, if more sessions than this match", positiveInteger("--max-sessions", true))
     .option("--allow-livemode", "allow a live-mode key (also STRIPE_IDENTITY_ALLOW_LIVEMODE=true)")
@@ -138,8 +139,9 @@ function buildProgram(): Command {
     .option("--evidence <file>", "append a hash-chained JSON Lines record of the run to this file (no personal data); check it with: stripe-identity-sweep verify FILE")
     .addOption(new Option("--strategy <strategy>", "per-session: one redact a session at Stripe's limits; jobs: Stripe's Redaction Jobs (a Stripe preview; redact only; see docs/redaction-jobs.md)").choices([...BULK_STRATEGIES]).default("per-session"))
     .option("--stripe-account <acct>", "Connect: sweep this connected account's sessions (acct_...; also STRIPE_ACCOUNT)")
-    .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.\nstripe-identity-sweep verify FILE [--json]: check an --evidence file's chain and re-read the sessions it redacted (exit 0 all redacted, 4 some still processing, 5 chain broken).")
+    .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.\nstripe-identity-sweep verify FILE [--json] (verify --help): check an --evidence file's chain and re-read the sessions it redacted (exit 0 all redacted, 4 some still processing, 5 chain broken).")
     .helpOption("-h, --help", "show this help")
+    .version(packageVersion(), "--version", "print the version")
     .allowExcessArguments(false)
     .exitOverride();
 }
@@ -164,7 +166,7 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
   try {
     program.parse([...argv], { from: "user" });
   } catch (caught) {
-    if (caught instanceof CommanderError && (caught.code === "commander.helpDisplayed" || caught.code === "commander.help")) return { kind: "help", text: help };
+    if (caught instanceof CommanderError && (caught.code === "commander.helpDisplayed" || caught.code === "commander.help" || caught.code === "commander.version")) return { kind: "help", text: help };
     const message = (caught instanceof CommanderError ? caught.message : String(caught)).replace(/^error: /, "");
     return { kind: "usage", message: message || error.trim() };
   }

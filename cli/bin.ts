@@ -11,6 +11,19 @@ import { EXIT, runSweepCli } from "./run";
 import { runVerify, VERIFY_EXIT } from "./verify";
 import { resolveConfig } from "../provider/config";
 
+const VERIFY_HELP = `Usage: stripe-identity-sweep verify FILE [--json] [--api-base URL]
+
+Check an --evidence file's hash chain, then re-read every session it records as redacted.
+
+Options:
+  --json            print one JSON result on stdout
+  --api-base <url>  API base URL (also STRIPE_API_BASE)
+  -h, --help        show this help
+
+The key comes from STRIPE_API_KEY only.
+Exit status: 0 all redacted, 2 usage error, 4 some redactions still processing, 5 chain broken.
+`;
+
 /** `stripe-identity-sweep verify FILE [--json] [--api-base URL]` (exit 0, 4 pending, 5 chain broken). */
 async function verify(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
@@ -19,6 +32,10 @@ async function verify(argv: string[]): Promise<number> {
     if (json) process.stdout.write(`${JSON.stringify({ error: { code: "usage", message } })}\n`);
     return VERIFY_EXIT.usage;
   };
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(VERIFY_HELP);
+    return VERIFY_EXIT.ok;
+  }
   const rest = argv.filter((arg) => arg !== "--json");
   const baseAt = rest.indexOf("--api-base");
   const apiBaseFlag = baseAt >= 0 ? rest.splice(baseAt, 2)[1] : undefined;

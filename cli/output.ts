@@ -4,7 +4,8 @@
  * streams), so the bar's total is what has been listed so far and settles when listing ends.
  */
 import { SingleBar } from "cli-progress";
-import { progressLine, throttle } from "../provider/redaction/progress";
+import { counted, progressLine, throttle } from "../provider/redaction/progress";
+import type { LeftOut } from "../provider/redaction/bound-reach";
 import { handledCount, type SweepProgress, type SweepReport } from "../provider/redaction/report";
 
 export interface Writable {
@@ -99,6 +100,22 @@ export function progressView(stderr: Writable & { columns?: number }, mode: "bar
   };
 }
 
+/** Labels of the plan's counts, padded so their values line up. */
+function column(label: string, value: string): string {
+  return `  ${`${label}:`.padEnd(14)}${value}`;
+}
+
+/** What a time-only bound leaves out, and what counting it cost (bound-reach.ts). */
+export function leftOutText(left: LeftOut, matched: number): string {
+  const n = (value: number): string => value.toLocaleString("en-US");
+  if (left.capped) {
+    return `The time bound leaves out more than ${n(left.sessions)} sessions the rest of the filter matches (counting stopped there, after ${counted(left.requests, "request")}).`;
+  }
+  const total = left.sessions + matched;
+  const almostNothing = total > 0 && left.sessions * 10 < total ? " It bounds almost nothing: is that the filter you meant?" : "";
+  return `The time bound leaves out ${n(left.sessions)} of the ${n(total)} sessions the rest of the filter matches (counting them took ${counted(left.requests, "request")}).${almostNothing}`;
+}
+
 export function planText(report: SweepReport, firstIds: string[], explicitDryRun: boolean): string {
   const verb = report.action === "redact" ? "redact" : "cancel";
   const reasons = Object.entries(report.skippedByReason)
@@ -107,12 +124,17 @@ export function planText(report: SweepReport, firstIds: string[], explicitDryRun
   const more = report.wouldAct - firstIds.length;
   const lines = [
     explicitDryRun ? "Dry run: nothing was changed." : `Plan (nothing was changed; run again with --yes to ${verb}):`,
-    `  matched:     ${report.matched}`,
-    `  would ${verb}: ${report.wouldAct}`,
-    `  skipped:     ${report.skipped}${reasons ? ` (${reasons})` : ""}`,
+    column("matched", String(report.matched)),
+    column(`would ${verb}`, String(report.wouldAct)),
+    column("skipped", `${report.skipped}${reasons ? ` (${reasons})` : ""}`),
   ];
-  if (firstIds.length > 0) lines.push(`  first sessions: ${firstIds.join(", ")}${more > 0 ? ` (and ${more} more)` : ""}`);
-  if (!report.complete) lines.push(`  incomplete: ${report.stoppedBecause ?? "stopped early"}`);
+  const left = report.leftOutByTimeBound;
+  if (left) lines.push(`  ${leftOutText(left, report.matched)}`);
+  if (firstIds.length > 0) {
+    lines.push(`  first sessions${more > 0 ? ` (${firstIds.length} of ${report.wouldAct})` : ""}:`, ...firstIds.map((id) => `    ${id}`));
+    if (more > 0) lines.push(`    ... and ${more} more`);
+  }
+  if (!report.complete) lines.push(column("incomplete", report.stoppedBecause ?? "stopped early"));
   return lines.join("\n") + "\n";
 }
 
@@ -133,10 +155,12 @@ export function jsonSummary(report: SweepReport, extra: Record<string, unknown> 
       unknown,
       unknownOutcomes,
       action: report.action,
-      dryRun: report.dryRun,
+      // A plan is no dry run (`plan: true` says what it is); the key stays for --dry-run and real runs.
+      ...(extra.plan === true ? {} : { dryRun: report.dryRun }),
       wouldAct: report.wouldAct,
       skippedByReason: report.skippedByReason,
       complete: report.complete,
+      ...(report.leftOutByTimeBound ? { leftOutByTimeBound: report.leftOutByTimeBound } : {}),
       ...(report.stoppedBecause !== undefined ? { stoppedBecause: report.stoppedBecause } : {}),
       ...extra,
     }) + "\n"

@@ -69,6 +69,7 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
       filter: options.filter,
       action: options.action,
       dryRun: planOnly,
+      countLeftOut: planOnly,
       maxSessions: options.maxSessions,
       requestsPerSecond: options.rps,
       endpointRequestsPerSecond: options.endpointRps,
@@ -109,6 +110,7 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
     if (!options.json) io.stderr.write(`stripe-identity-sweep: plan of ${wouldAct.length} session(s) written to ${options.planOut}; review it, then run --plan ${options.planOut} --yes\n`);
   }
 
+  if (neverListed(report)) return reportNeverListed(report, options, io, clean);
   if (options.json) {
     io.stdout.write(clean(jsonSummary(report, { ...(planOnly ? { plan: !options.dryRun, firstIds } : {}), ...(jobsOf(report) ? { jobs: jobsOf(report) } : {}) })));
   } else if (planOnly) {
@@ -130,6 +132,20 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
   }
   if (!report.complete && !options.json && planOnly) io.stderr.write(clean(`stripe-identity-sweep: ${report.stoppedBecause}\n`));
   return report.failed > 0 || report.unknown > 0 || !report.complete ? EXIT.failed : EXIT.ok;
+}
+
+/** The run stopped before its first list page came back (nothing listening, a rejected key): nothing to report but why. */
+function neverListed(report: SweepReport): boolean {
+  return !report.complete && report.listed === 0 && report.matched === 0 && (report.stoppedBecause ?? "").startsWith("listing failed");
+}
+
+/** Like any other failure: one line on stderr, `{"error": ...}` with --json; no plan, no counts. */
+function reportNeverListed(report: SweepReport, options: SweepCliOptions, io: CliIo, clean: (text: string) => string): number {
+  const rejected = report.stoppedStatusCode === 401 || report.stoppedStatusCode === 403;
+  const message = clean(`${report.stoppedBecause}${rejected ? " (check STRIPE_API_KEY)" : ""}`);
+  io.stderr.write(`stripe-identity-sweep: ${message}\n`);
+  if (options.json) io.stdout.write(JSON.stringify({ error: { code: rejected ? "authentication" : "listing_failed", message } }) + "\n");
+  return rejected ? EXIT.usage : EXIT.failed;
 }
 
 function reportError(error: unknown, options: SweepCliOptions, io: CliIo, clean: (text: string) => string): number {

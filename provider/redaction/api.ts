@@ -7,6 +7,7 @@
  * on a reset connection.
  */
 import type Stripe from "stripe";
+import { errorFacts } from "../stripe/errors";
 import type { ListQuery, SessionFacts } from "./filter";
 import type { BulkAction, PlanFacts } from "./plan";
 
@@ -75,20 +76,30 @@ function serverTime(result: WithHeaders): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+/**
+ * A 4xx answer: the request was refused and did nothing (a 429 rate limit or lock timeout, a 409
+ * key in use, a 400). A 5xx or no answer at all may have done the work.
+ */
+function isRefusal(error: unknown): boolean {
+  const { statusCode } = errorFacts(error);
+  return statusCode !== undefined && statusCode >= 400 && statusCode < 500;
+}
+
 export function stripeSweepApi(stripe: Stripe, options: { timeoutMs?: number } = {}): SweepApi {
   const counters: ApiCounters = { requests: 0, rateLimited: 0 };
-  // Per idempotency key of a write under way: attempts sent (ours and the SDK's own reconnect
-  // retry) and those answered with a refusal (4xx: nothing was done).
-  const attempts = new Map<string, { sent: number; refused: number }>();
+  // Per idempotency key of a write under way: attempts this client sent with it while one of our
+  // `act` calls was waiting (ours and the SDK's own reconnect retry; the key is read from the
+  // request, never from a response), and those our calls saw refused (a 4xx answer: nothing was
+  // done). A response header cannot tell whose request it answers: a gateway may drop the echoed
+  // key, and a client shared with another run sends the same redact keys.
+  const attempts = new Map<string, { sent: number; refused: number; waiting: boolean }>();
   const onRequest = (event: Stripe.RequestEvent): void => {
     counters.requests++;
     const entry = event.idempotency_key ? attempts.get(event.idempotency_key) : undefined;
-    if (entry) entry.sent++;
+    if (entry?.waiting) entry.sent++;
   };
   const onResponse = (event: Stripe.ResponseEvent): void => {
     if (event.status === 429) counters.rateLimited++;
-    const entry = event.idempotency_key ? attempts.get(event.idempotency_key) : undefined;
-    if (entry && event.status >= 400 && event.status < 500 && event.status !== 409) entry.refused++;
   };
   stripe.on("request", onRequest);
   stripe.on("response", onResponse);
@@ -110,9 +121,19 @@ export function stripeSweepApi(stripe: Stripe, options: { timeoutMs?: number } =
     },
     async act(action, id, idempotencyKey) {
       const options = requestOptions({ idempotencyKey });
-      if (!attempts.has(idempotencyKey)) attempts.set(idempotencyKey, { sent: 0, refused: 0 });
+      if (!attempts.has(idempotencyKey)) attempts.set(idempotencyKey, { sent: 0, refused: 0, waiting: false });
       const tried = attempts.get(idempotencyKey)!;
-      const result = action === "redact" ? await sessions.redact(id, {}, options) : await sessions.cancel(id, {}, options);
+      let result: Stripe.Response<Stripe.Identity.VerificationSession>;
+      tried.waiting = true;
+      try {
+        result = action === "redact" ? await sessions.redact(id, {}, options) : await sessions.cancel(id, {}, options);
+      } catch (error) {
+        // The answer to the request we sent (its last attempt, if the SDK retried a reset).
+        if (isRefusal(error)) tried.refused++;
+        throw error;
+      } finally {
+        tried.waiting = false;
+      }
       attempts.delete(idempotencyKey);
       // A replay is another client's work only if no earlier attempt of ours may have gone through
       // (sent, and not answered with a refusal): otherwise it is our own lost write coming back.

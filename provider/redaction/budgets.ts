@@ -29,6 +29,12 @@ export interface BudgetSettings {
   globalRps: number;
   /** Each endpoint's cap; Infinity: no endpoint budgets (one bucket for everything). */
   endpointRps: number;
+  /**
+   * Stripe's documented account-wide limit for the key's mode (test 25, live 100). A run asked for
+   * more keeps inside it until the account shows it admits more (envelope.ts); endpoints do the
+   * same with DEFAULT_ENDPOINT_RPS. Unset: no envelope for the account's budget.
+   */
+  documentedGlobalRps?: number;
   /** Adaptation settings shared by every budget. */
   pacer?: Partial<Omit<PacerSettings, "targetRps">>;
 }
@@ -53,7 +59,7 @@ export class Budgets {
     private readonly settings: BudgetSettings,
     private readonly deps: { now?: () => number; sleep?: Sleep } = {},
   ) {
-    this.global = new Pacer(pacerSettings(settings.globalRps, settings.pacer), deps);
+    this.global = new Pacer(pacerSettings(settings.globalRps, { documentedRps: settings.documentedGlobalRps, ...settings.pacer }), deps);
   }
 
   /** The account-wide rate now (for progress lines). */
@@ -65,7 +71,7 @@ export class Budgets {
     if (!Number.isFinite(this.settings.endpointRps)) return undefined;
     let pacer = this.endpoints.get(name);
     if (!pacer) {
-      pacer = new Pacer(pacerSettings(this.settings.endpointRps, this.settings.pacer), this.deps);
+      pacer = new Pacer(pacerSettings(this.settings.endpointRps, { documentedRps: DEFAULT_ENDPOINT_RPS, ...this.settings.pacer }), this.deps);
       this.endpoints.set(name, pacer);
     }
     return pacer;
@@ -87,7 +93,11 @@ export class Budgets {
     }
     const budget = limitedBudget(error);
     if (budget === "endpoint") own?.record("rate_limited");
-    else if (budget === "global") this.global.record("rate_limited");
+    else if (budget === "global") {
+      this.global.record("rate_limited");
+      // The account's limit refused it first: the endpoint's was never spent.
+      own?.unspent();
+    }
   }
 
   /** Requests the SDK sent on its own count against the account. */

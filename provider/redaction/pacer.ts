@@ -10,15 +10,25 @@
  * already in flight say nothing new. After a quiet spell it probes back up in small steps toward
  * the configured rate, so a limit that was only briefly lower costs little.
  *
+ * Asked for more than Stripe's documented limit, a budget starts inside that limit's envelope and
+ * leaves it only once the account shows it admits more (envelope.ts): no first burst of 429s. The
+ * floor is absolute, not a share of the target: 5% of `--rps 1000` would sit above a 25/s limit
+ * and keep half the requests refused.
+ *
  * The arithmetic is pure (state in, state out, clock passed in); `Pacer` is the thin async shell.
  */
 import { realSleep, type Sleep } from "../stripe/backoff";
+import { msUntilInside, newEnvelope, provesHigherLimit, type Envelope } from "./envelope";
 
 export interface PacerSettings {
   /** The configured requests per second: the pacer never goes above it. */
   targetRps: number;
   /** Never slow down below this. */
   floorRps: number;
+  /** Stripe's documented limit for this budget: above it, start inside its envelope (envelope.ts). */
+  documentedRps?: number;
+  /** Requests a run may send beyond the envelope to learn whether the account admits more. */
+  envelopeSlack: number;
   /** Bucket capacity in seconds of the current rate (at least one token). */
   burstSeconds: number;
   /** Multiplicative decrease when the admitted rate cannot be measured yet. */
@@ -41,7 +51,8 @@ export function pacerSettings(targetRps: number, overrides: Partial<Omit<PacerSe
   if (!(targetRps > 0) || !Number.isFinite(targetRps)) throw new RangeError(`targetRps must be a positive number, got ${targetRps}`);
   return {
     targetRps,
-    floorRps: Math.min(targetRps, Math.max(0.5, targetRps * 0.05)),
+    floorRps: Math.min(targetRps, 0.5),
+    envelopeSlack: 2,
     burstSeconds: 0.1,
     decreaseFactor: 0.7,
     headroom: 0.95,
@@ -161,11 +172,16 @@ export function estimateLimit(state: RateState, settings: PacerSettings, now: nu
   return window.reliable ? window.rps : undefined;
 }
 
-/** A 429 came back at `now`; `window` is the admitted rate over the last window. */
-export function onRateLimited(state: RateState, settings: PacerSettings, now: number, window: { rps: number; reliable: boolean }): RateState {
+/**
+ * A 429 came back at `now`; `window` is the admitted rate over the last window. `knownLimit`: a
+ * limit known to hold (Stripe's documented one, while the account has not shown more), trusted
+ * over any estimate.
+ */
+export function onRateLimited(state: RateState, settings: PacerSettings, now: number, window: { rps: number; reliable: boolean }, knownLimit?: number): RateState {
   const noted = { ...state, lastRateLimitedAt: now };
   if (now - state.lastDecreaseAt < settings.decreaseCooldownMs) return noted;
-  const limit = estimateLimit(state, settings, now, window);
+  const estimate = estimateLimit(state, settings, now, window);
+  const limit = knownLimit !== undefined ? Math.min(knownLimit, estimate ?? knownLimit) : estimate;
   const rate = limit !== undefined ? Math.min(state.rate * 0.9, limit * settings.headroom) : state.rate * settings.decreaseFactor;
   return { ...noted, rate: clampRate(rate, settings), lastDecreaseAt: now, lastProbeAt: now, admittedSinceDecrease: 0 };
 }
@@ -208,6 +224,10 @@ export class Pacer {
   private pumping = false;
   private issuedCount = 0;
   private debitedCount = 0;
+  private readonly envelope: Envelope | undefined;
+  /** Requests answered 429 by a limit this budget stands for: they spent none of its allowance. */
+  private refusedCount = 0;
+  private admittedCount = 0;
 
   constructor(settings: PacerSettings, deps: PacerDeps = {}) {
     this.settings = settings;
@@ -218,6 +238,13 @@ export class Pacer {
     this.bucket = { tokens: 1, updatedAt: now };
     this.state = initialRateState(settings);
     this.window = newRateWindow(settings.windowMs, now);
+    const { documentedRps } = settings;
+    if (documentedRps !== undefined && settings.targetRps > documentedRps) this.envelope = newEnvelope(documentedRps, settings.envelopeSlack, now);
+  }
+
+  /** Whether the run still keeps inside the documented limit's envelope. */
+  get enveloped(): boolean {
+    return this.envelope !== undefined && !this.envelope.lifted;
   }
 
   get rate(): number {
@@ -253,14 +280,25 @@ export class Pacer {
     this.debit(sent - this.issuedCount - this.debitedCount);
   }
 
+  /** A request was refused by another limit before it reached this one (it spent none of this budget). */
+  unspent(): void {
+    this.refusedCount++;
+  }
+
   /** Feeds the response of a paced request back into the rate control. */
   record(outcome: ResponseOutcome): void {
     const now = this.now();
+    const envelope = this.envelope;
     if (outcome === "admitted") {
+      this.admittedCount++;
+      if (envelope && !envelope.lifted && provesHigherLimit(envelope, this.admittedCount, now)) envelope.lifted = true;
       this.window = recordAdmitted(this.window, now);
       this.state = onAdmitted(this.state, this.settings, now);
     } else if (outcome === "rate_limited") {
-      this.state = onRateLimited(this.state, this.settings, now, admittedRate(this.window, now));
+      this.refusedCount++;
+      // Inside the envelope the documented limit is the best estimate there is.
+      const known = envelope && !envelope.lifted ? envelope.documentedRps : undefined;
+      this.state = onRateLimited(this.state, this.settings, now, admittedRate(this.window, now), known);
     }
   }
 
@@ -271,7 +309,8 @@ export class Pacer {
       while (this.waiters.length > 0) {
         const rate = this.state.rate;
         this.bucket = refill(this.bucket, rate, bucketCapacity(rate, this.settings.burstSeconds), this.now());
-        const wait = msUntilToken(this.bucket, rate);
+        const now = this.now();
+        const wait = Math.max(msUntilToken(this.bucket, rate), this.envelope ? msUntilInside(this.envelope, this.issuedCount - this.refusedCount, now) : 0);
         if (wait > 0) {
           await this.sleep(Math.max(1, Math.ceil(wait)));
           continue;

@@ -6,6 +6,11 @@ import type { SweepProgress, SweepReport } from "./report";
 
 const number = (n: number): string => n.toLocaleString("en-US");
 
+/** "1 request", "2 requests", "1,000 requests". */
+export function counted(n: number, noun: string): string {
+  return `${number(n)} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 export function progressLine(p: SweepProgress): string {
   const rate = p.elapsedMs > 0 ? (p.requests * 1000) / p.elapsedMs : 0;
   const waiting = p.phase === "waiting" ? `waiting for ${number(p.pending)} session(s) Stripe is still checking: ` : "";
@@ -14,7 +19,7 @@ export function progressLine(p: SweepProgress): string {
   const writes = p.phase === "counting" ? "" : `, redacted ${number(p.redacted)}, canceled ${number(p.canceled)}, skipped ${number(p.skipped)}, failed ${number(p.failed)}${unknown}`;
   const dry = p.wouldAct > 0 && p.phase !== "counting" ? `, would act on ${number(p.wouldAct)}` : "";
   const limited = p.rateLimited > 0 ? `, ${number(p.rateLimited)} rate-limited` : "";
-  return `${head}${writes}${dry}; ${number(p.requests)} requests (${rate.toFixed(1)}/s, pacing at ${p.rate.toFixed(1)}/s${limited})`;
+  return `${head}${writes}${dry}; ${counted(p.requests, "request")} (${rate.toFixed(1)}/s, pacing at ${p.rate.toFixed(1)}/s${limited})`;
 }
 
 export function summaryLine(report: SweepReport): string {
@@ -32,7 +37,7 @@ export function summaryLine(report: SweepReport): string {
     `skipped ${number(report.skipped)}${reasons ? ` (${reasons})` : ""}`,
     `failed ${number(report.failed)}`,
     ...(report.unknown > 0 ? [`outcome unknown ${number(report.unknown)}`] : []),
-    `${number(report.requests)} requests, ${number(report.rateLimited)} rate-limited, ${(report.elapsedMs / 1000).toFixed(1)} s`,
+    `${counted(report.requests, "request")}, ${number(report.rateLimited)} rate-limited, ${(report.elapsedMs / 1000).toFixed(1)} s`,
   ];
   const stopped = report.complete ? "" : `; stopped early: ${report.stoppedBecause ?? "unknown reason"}`;
   return parts.join("; ") + stopped;

@@ -2,6 +2,7 @@
  * What a bulk run reports: progress while it runs and the final report. The counts add up:
  * `matched = redacted + canceled + wouldAct + skipped + failed + unknown`, each session counted once.
  */
+import type { LeftOut } from "./bound-reach";
 import { emptySkipCounts, type BulkAction, type SkipReason } from "./plan";
 
 export interface SweepFailure {
@@ -75,6 +76,8 @@ export interface SweepReport extends SweepCounts {
   nowMs?: number;
   /** The HTTP status of the error that stopped the listing, if any (401: a bad key). */
   stoppedStatusCode?: number;
+  /** Dry runs asked to: what the filter's time bound leaves out (bound-reach.ts). */
+  leftOutByTimeBound?: LeftOut;
 }
 
 /** Sessions with an outcome: every way a matched session can end, each counted once. */

@@ -17,6 +17,7 @@ import { createStripeClient } from "../stripe/client";
 import { stripeSweepApi, type ApiCounters, type SweepApi } from "./api";
 import { DEFAULT_RETRY_BUDGET, pacedCaller, type PacedCall, type RetryBudget } from "./call";
 import { compileFilter, parseFilter } from "./filter";
+import { countLeftOut } from "./bound-reach";
 import { describeError } from "./handle";
 import { checkKey, MaxSessionsExceededError } from "./guards";
 import { Budgets, DEFAULT_ENDPOINT_RPS } from "./budgets";
@@ -88,6 +89,8 @@ export interface BulkRunRequest {
   jobSettings?: Partial<JobSettings>;
   /** Injected Redaction Jobs API (tests). */
   jobsApi?: RedactionJobsApi;
+  /** Dry runs: also count what a time-only bound leaves out (bound-reach.ts; a few list requests). */
+  countLeftOut?: boolean;
 }
 
 export const BULK_STRATEGIES = ["per-session", "jobs"] as const;
@@ -113,7 +116,7 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
   // The jobs go through the same client, so the run's counters see their requests too.
   const jobsApi = byJobs ? (request.jobsApi ?? stripeRedactionJobsApi(client!, { timeoutMs })) : undefined;
   const budgets = new Budgets(
-    { globalRps: rps, endpointRps: request.endpointRequestsPerSecond ?? DEFAULT_ENDPOINT_RPS, pacer: request.pacer },
+    { globalRps: rps, documentedGlobalRps: DEFAULT_RPS[mode], endpointRps: request.endpointRequestsPerSecond ?? DEFAULT_ENDPOINT_RPS, pacer: request.pacer },
     { now: clock, sleep: request.sleep },
   );
   const retry: RetryBudget = { ...DEFAULT_RETRY_BUDGET, sleep: request.sleep, ...request.retry };
@@ -182,10 +185,13 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     if (request.dryRun && request.maxSessions !== undefined && report.complete && report.matched > request.maxSessions) {
       throw new MaxSessionsExceededError(report.matched, request.maxSessions);
     }
-    // Every request of the run counts: the clock request, the counting pass and the sweep.
+    const leftOut = request.dryRun && request.countLeftOut && report.complete
+      ? await countLeftOut({ api, call: pacedCaller({ api, budgets, retry }) }, filter, compiled, Math.floor(now / 1000)).catch(() => undefined) // a plan is whole without it
+      : undefined;
+    // Every request of the run counts: the clock request, the counting pass, the sweep and the count of what the bound leaves out.
     const total = api.counters();
     evidence?.append(footerOf(runId, report, stamp()));
-    return { ...report, nowMs: now, requests: total.requests - baseline.requests, rateLimited: total.rateLimited - baseline.rateLimited, elapsedMs: clock() - started };
+    return { ...report, ...(leftOut ? { leftOutByTimeBound: leftOut } : {}), nowMs: now, requests: total.requests - baseline.requests, rateLimited: total.rateLimited - baseline.rateLimited, elapsedMs: clock() - started };
   } finally {
     if (ownsApi) api.close();
   }

@@ -18,7 +18,8 @@ export interface CaptureProxy {
   close(): Promise<void>;
 }
 
-export async function startCaptureProxy(target: string): Promise<CaptureProxy> {
+/** `dropResponseHeaders`: removed from every response, as a gateway in between may do. */
+export async function startCaptureProxy(target: string, options: { dropResponseHeaders?: string[] } = {}): Promise<CaptureProxy> {
   const base = new URL(target);
   const captured: Captured[] = [];
   const server = http.createServer((req, res) => {
@@ -30,7 +31,9 @@ export async function startCaptureProxy(target: string): Promise<CaptureProxy> {
         up.on("end", () => {
           const body = Buffer.concat(chunks).toString("utf8");
           captured.push({ method: req.method ?? "GET", path: (req.url ?? "/").split("?")[0], status: up.statusCode ?? 0, body });
-          res.writeHead(up.statusCode ?? 502, up.headers);
+          const headers = { ...up.headers };
+          for (const name of options.dropResponseHeaders ?? []) delete headers[name.toLowerCase()];
+          res.writeHead(up.statusCode ?? 502, headers);
           res.end(body);
         });
       },

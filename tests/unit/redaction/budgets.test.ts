@@ -51,6 +51,25 @@ describe("Budgets", () => {
     expect(budgets.rate).toBeLessThan(100);
   });
 
+  it("asked for more than Stripe's documented limits, keeps inside them until the account admits more", async () => {
+    const clock = clocked();
+    const budgets = new Budgets({ globalRps: 1000, documentedGlobalRps: 25, endpointRps: 1000 }, clock);
+    // 60 redacts: a second's bucket (25), two of slack, then the documented rate (x1.25, the probe).
+    for (let i = 0; i < 60; i++) await budgets.acquire("redact");
+    expect(clock.now()).toBeGreaterThan(1000);
+    // All came back admitted, more than a documented account admits: from here on, 1000/s.
+    for (let i = 0; i < 60; i++) budgets.record("redact", "admitted");
+    const start = clock.now();
+    for (let i = 0; i < 100; i++) await budgets.acquire("redact");
+    expect(clock.now() - start).toBeLessThan(150);
+  });
+
+  it("a 429 while inside the documented limits settles just under them at once", () => {
+    const budgets = new Budgets({ globalRps: 1000, documentedGlobalRps: 25, endpointRps: 1000 }, clocked());
+    budgets.record("retrieve", "rate_limited", rateLimited("global-rate"));
+    expect(budgets.rate).toBeCloseTo(23.75);
+  });
+
   it("with endpointRps Infinity there is one bucket for everything", async () => {
     const clock = clocked();
     const budgets = new Budgets({ globalRps: 100, endpointRps: Infinity }, clock);

@@ -18,7 +18,8 @@ import {
 
 describe("pacerSettings", () => {
   it("derives a floor and refuses a non-positive rate", () => {
-    expect(pacerSettings(100).floorRps).toBe(5);
+    // Absolute, not a share of the target: 5% of --rps 1000 would sit above a 25/s limit.
+    expect(pacerSettings(1000).floorRps).toBe(0.5);
     expect(pacerSettings(4).floorRps).toBe(0.5);
     expect(pacerSettings(0.2).floorRps).toBe(0.2);
     expect(() => pacerSettings(0)).toThrow(/targetRps/);
@@ -139,6 +140,18 @@ describe("rate control", () => {
     expect(state.rate).toBeCloseTo(51.5 * 1.03);
     for (let t = 10_000; t < 100_000; t += 1000) state = onAdmitted(state, settings, t);
     expect(state.rate).toBe(100);
+  });
+  it("trusts a known limit over a higher estimate (Stripe's documented one, inside its envelope)", () => {
+    const high = pacerSettings(1000);
+    expect(onRateLimited(initialRateState(high), high, 1000, { rps: 60, reliable: true }, 25).rate).toBeCloseTo(23.75);
+    expect(onRateLimited(initialRateState(high), high, 1000, { rps: 10, reliable: true }, 25).rate).toBeCloseTo(9.5);
+    expect(onRateLimited(initialRateState(high), high, 1000, { rps: 0, reliable: false }, 25).rate).toBeCloseTo(23.75);
+  });
+  it("can fall below 5% of a far too high target (--rps 1000 against 25/s)", () => {
+    const high = pacerSettings(1000);
+    let state = initialRateState(high);
+    state = onRateLimited(state, high, 1000, { rps: 25, reliable: true });
+    expect(state.rate).toBeCloseTo(23.75);
   });
   it("leaves the rate alone at the target", () => {
     const state = initialRateState(settings);

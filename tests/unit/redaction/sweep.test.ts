@@ -8,8 +8,15 @@ const NOW = Date.UTC(2026, 5, 15);
 const OLD = Math.floor(NOW / 1000) - 30 * 86_400; // inside createdBefore: "7d"
 const NEW = Math.floor(NOW / 1000) - 86_400; // outside
 
+/** The run's pacing waits on a clock that moves when slept on: a fake API's 429s slow nothing real. */
+function skippingClock(): Pick<BulkRunRequest, "clock" | "sleep"> {
+  let t = 0;
+  return { clock: () => t, sleep: async (ms: number) => void (t += ms) };
+}
+
 function run(api: FakeApi, overrides: Partial<BulkRunRequest> = {}): Promise<SweepReport> {
   return runBulkRedaction({
+    ...skippingClock(),
     apiKey: "sk_test_unit",
     filter: { createdBefore: "7d" },
     action: "redact",
