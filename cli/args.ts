@@ -34,6 +34,10 @@ export interface SweepCliOptions {
   planMaxAgeMs?: number;
   /** From STRIPE_API_KEY only. */
   apiKey: string;
+  /** STRIPE_IDENTITY_PLAN_KEY: signs --plan-out plans and is required to run --plan ones (env only, like the API key). */
+  planKey?: string;
+  /** STRIPE_IDENTITY_EVIDENCE_KEY: the evidence chain's HMAC key (env only). */
+  evidenceKey?: string;
 }
 
 export type ParseResult = { kind: "run"; options: SweepCliOptions } | { kind: "help"; text: string } | { kind: "usage"; message: string };
@@ -246,6 +250,8 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
       ...(planned ? { plan: o.plan as string } : {}),
       ...(planMaxAgeMs !== undefined ? { planMaxAgeMs } : {}),
       apiKey: config.apiKey,
+      ...(deps.env.STRIPE_IDENTITY_PLAN_KEY ? { planKey: deps.env.STRIPE_IDENTITY_PLAN_KEY } : {}),
+      ...(deps.env.STRIPE_IDENTITY_EVIDENCE_KEY ? { evidenceKey: deps.env.STRIPE_IDENTITY_EVIDENCE_KEY } : {}),
     },
   };
 }

@@ -11,7 +11,7 @@ import { EXIT, runSweepCli } from "./run";
 import { runVerify, VERIFY_EXIT } from "./verify";
 import { resolveConfig } from "../provider/config";
 
-/** `stripe-identity-sweep verify FILE [--json] [--api-base URL]` (exit 0, 4 pending, 5 chain broken). */
+/** `stripe-identity-sweep verify FILE [--json] [--api-base URL]` (exit 0, 1, 2, 4 pending, 5 chain broken, 6 recorded but not redacted). */
 async function verify(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
   const usage = (message: string): number => {
@@ -33,7 +33,8 @@ async function verify(argv: string[]): Promise<number> {
     return usage((error as Error).message);
   }
   if (!config.apiKey) return usage("no API key: set STRIPE_API_KEY (the key is never taken from a flag)");
-  return runVerify({ file: rest[0], json, apiKey: config.apiKey, apiBase: apiBaseFlag ?? config.apiBase }, { stdout: process.stdout, stderr: process.stderr });
+  const key = process.env.STRIPE_IDENTITY_EVIDENCE_KEY || undefined;
+  return runVerify({ file: rest[0], json, apiKey: config.apiKey, apiBase: apiBaseFlag ?? config.apiBase, key }, { stdout: process.stdout, stderr: process.stderr });
 }
 
 async function main(): Promise<number> {

@@ -26,6 +26,8 @@ export const SKIP_REASONS = [
   "gone",
   /** Executing an approved plan: the session's status is no longer the one the plan was made on. */
   "changed_since_plan",
+  /** Executing an approved plan again (after a kill): an earlier run of this plan already wrote to it. */
+  "done_by_this_plan",
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

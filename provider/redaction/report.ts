@@ -71,6 +71,8 @@ export interface SweepReport extends SweepCounts {
   stoppedBecause?: string;
   /** The run's "now" (Stripe's clock, ms): what its relative dates resolved against. */
   nowMs?: number;
+  /** The account Stripe said the key acts on (asked for plans and evidence); null when unknown. */
+  accountId?: string | null;
   /** The HTTP status of the error that stopped the listing, if any (401: a bad key). */
   stoppedStatusCode?: number;
 }

@@ -16,7 +16,7 @@ import type { SessionRecord, SweepApi } from "./api";
 import { pacedCaller, DEFAULT_RETRY_BUDGET, type RetryBudget } from "./call";
 import type { CompiledFilter } from "./filter";
 import { realSleep, type Sleep } from "../stripe/backoff";
-import { describeError, handleCurrent, handleSession, needsFreshRead, readSession, sweepIdempotencyKey, type HandleContext } from "./handle";
+import { actionApplied, describeError, handleCurrent, handleSession, needsFreshRead, readSession, sweepIdempotencyKey, type HandleContext } from "./handle";
 import { listMatching, PAGE_SIZE } from "./lister";
 import type { Budgets } from "./budgets";
 import type { BulkAction } from "./plan";
@@ -34,6 +34,19 @@ export interface PlannedEntry {
   status: string;
   created: number;
 }
+
+/**
+ * Where a run's evidence goes. `intent` is called before each write to Stripe and must be durable
+ * when it returns; `outcome` after each session. A throw from either stops the run at once (no
+ * further write is sent) with the error's message as the reason; the report stays exact.
+ */
+export interface SweepEvidence {
+  intent(sessionId: string): void;
+  outcome(outcome: SessionOutcome): void;
+}
+
+/** Thrown through handleSession when the intent could not be recorded: the write was not sent. */
+class EvidenceStopped extends Error {}
 
 export interface SweepOptions {
   api: SweepApi;
@@ -65,14 +78,43 @@ export interface SweepOptions {
    * still have its planned status and match the filter.
    */
   planned?: readonly PlannedEntry[];
+  /** Planned sessions an earlier run of the same plan wrote to (from its evidence). */
+  doneByPlan?: ReadonlySet<string>;
+  /** The plan's own check of a re-read session (its digested identifying values). */
+  planMatches?: (session: SessionRecord) => boolean;
+  evidence?: SweepEvidence;
   /** Wait for sessions Stripe is still checking instead of skipping them (BulkRedaction). */
   waitForProcessing?: WaitSettings;
   sleep?: Sleep;
 }
 
-function planCheckOf(planned: NonNullable<SweepOptions["planned"]>): (session: SessionRecord) => SkipReason | undefined {
+/**
+ * A re-read planned session still fits its plan when its status is the planned one. One that
+ * already shows the action (a rerun after a kill) is not "changed": it is this plan's own earlier
+ * write when the evidence says so, else another writer's.
+ */
+export function planCheckOf(
+  action: BulkAction,
+  planned: readonly PlannedEntry[],
+  doneByPlan: ReadonlySet<string> = new Set(),
+  planMatches: (session: SessionRecord) => boolean = () => true,
+): (session: SessionRecord) => SkipReason | undefined {
   const status = new Map(planned.map((entry) => [entry.id, entry.status]));
-  return (session) => (status.get(session.id) === session.status ? undefined : "changed_since_plan");
+  return (session) => {
+    if (!planMatches(session)) return "no_longer_matches";
+    if (actionApplied(action, session)) {
+      if (doneByPlan.has(session.id)) return "done_by_this_plan";
+      const decision = planSession(action, session);
+      return decision.kind === "skip" ? decision.reason : "changed_since_plan";
+    }
+    return status.get(session.id) === session.status ? undefined : "changed_since_plan";
+  };
+}
+
+/** In plan mode a planned session that answers 404 is missing (another account's key?), never "gone". */
+function missingFromPlan(outcome: SessionOutcome): SessionOutcome {
+  if (outcome.result !== "skipped" || outcome.reason !== "gone") return outcome;
+  return { id: outcome.id, result: "failed", message: "missing: the planned session does not exist for this key and account (404); was the plan made on another account?" };
 }
 
 export async function sweep(options: SweepOptions): Promise<SweepReport> {
@@ -163,9 +205,21 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     dryRun,
     matches: filter.matches,
     freshRead: options.planned ? true : (options.freshReads ?? needsFreshRead(action, filter.leavable)),
-    ...(options.planned ? { planCheck: planCheckOf(options.planned) } : {}),
+    ...(options.planned ? { planCheck: planCheckOf(action, options.planned, options.doneByPlan, options.planMatches) } : {}),
     call,
     idempotencyKey: (id: string, attempt: 1 | 2) => sweepIdempotencyKey(options.runId, action, id, attempt),
+    ...(options.evidence ? { beforeWrite: (id: string) => recordIntent(options.evidence!, id) } : {}),
+  };
+  /** The evidence failed: stop at once, dropping what is queued; in-flight writes finish and are counted. */
+  const evidenceFailed = (error: unknown): void => stop(describeError(error), true);
+  const recordIntent = (evidence: SweepEvidence, id: string): void => {
+    if (stoppedBecause !== undefined) throw new EvidenceStopped();
+    try {
+      evidence.intent(id);
+    } catch (error) {
+      evidenceFailed(error);
+      throw new EvidenceStopped();
+    }
   };
   const worker = async (): Promise<void> => {
     for (;;) {
@@ -180,15 +234,28 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       try {
         outcome = await handleSession(handleContext, session);
       } catch (error) {
+        if (error instanceof EvidenceStopped) {
+          // Not written to, not handled: the report counts only sessions with an outcome.
+          tally.counts.matched--;
+          return;
+        }
         // handleSession turns API errors into outcomes; this is a bug's last line of defence.
         outcome = { id: session.id, result: "failed", message: describeError(error) };
       }
+      if (options.planned) outcome = missingFromPlan(outcome);
       if (waitsFor(outcome)) waiting.push(outcome.id);
       else finish(outcome);
     }
   };
   const finish = (outcome: SessionOutcome): void => {
     tally.record(outcome);
+    if (options.evidence) {
+      try {
+        options.evidence.outcome(outcome);
+      } catch (error) {
+        evidenceFailed(error);
+      }
+    }
     safely(() => options.onSession?.(outcome));
     progress();
   };
@@ -201,7 +268,13 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     const { session } = read;
     const decision = planSession(action, session);
     if (decision.kind === "skip" && decision.reason === "processing" && filter.matches(session)) return "still_processing";
-    return handleCurrent(handleContext, session, 1);
+    try {
+      return await handleCurrent(handleContext, session, 1);
+    } catch (error) {
+      // The run is stopping (see recordIntent): the session stays untouched, as if still checked.
+      if (error instanceof EvidenceStopped) return "still_processing";
+      throw error;
+    }
   };
 
   // Bounded whatever the caller asks: each worker is a promise chain, and more never helps.
