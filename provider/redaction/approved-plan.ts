@@ -17,7 +17,7 @@ import { z } from "zod";
 import { UserInputError } from "../errors";
 import { resolveDateSpec } from "./dates";
 import { evidenceFilter, sha256 } from "./evidence";
-import { RedactionFilter, type RedactionFilter as Filter, type SessionFacts } from "./filter";
+import { BEFORE_ANY_SESSION, RedactionFilter, type RedactionFilter as Filter, type SessionFacts } from "./filter";
 import { checkPlanIntegrity, sealPlan } from "./plan-integrity";
 import { describeFsError, PRIVATE_MODE, preparePrivateFile, readPrivateFile } from "./private-files";
 
@@ -142,9 +142,10 @@ export function readPlan(path: string, expect: PlanExpectations): { plan: Approv
   if (!(age <= expect.maxAgeMs)) {
     throw new UserInputError(`--plan: the plan is ${Math.round(age / 60_000)} minutes old, older than --plan-max-age (${Math.round(expect.maxAgeMs / 60_000)} minutes); make a new one`);
   }
-  // Every planned session existed when the plan was made: its time bounds the run's filter even
-  // when the identifying bound is held only as a digest.
-  const withBound = plan.filter.createdBefore === undefined ? { ...plan.filter, createdBefore: new Date(created + 1000).toISOString() } : plan.filter;
+  // The identifying bound may be held only as a digest: the planned sessions' own times bound the
+  // run's filter (the run acts on the planned sessions only; the filter is their re-check).
+  const latest = plan.sessions.reduce((max, s) => Math.max(max, s.created), BEFORE_ANY_SESSION);
+  const withBound = plan.filter.createdBefore === undefined ? { ...plan.filter, createdBefore: new Date((latest + 1) * 1000).toISOString() } : plan.filter;
   const filter = RedactionFilter.safeParse(withBound);
   if (!filter.success) throw new UserInputError(`--plan: the plan's filter is not valid: ${filter.error.issues[0].message}`);
   return { plan, filter: filter.data };
