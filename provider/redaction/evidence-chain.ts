@@ -63,7 +63,10 @@ export function parseEvidence(content: string, key?: string): ParsedEvidence | C
   const texts = content.split("\n");
   const last = texts.pop()!;
   const tail = last === "" ? undefined : { line: texts.length + 1, text: last };
-  const hasher = hasherFor(texts[0] ?? last, key);
+  // Only a torn first line (the disk filled while the first header was written): nothing to check.
+  if (texts.length === 0 && tail) return { ok: true, lines: [], lineNumbers: [], head: GENESIS, hasher: new ChainHasher(key), torn: [], tail, interrupted: [] };
+  // The first sealed line declares the chain (a torn first line, isolated, comes before it).
+  const hasher = hasherFor(texts.find((text) => unseal(text) !== undefined) ?? texts[0], key);
   if (!(hasher instanceof ChainHasher)) return hasher;
   const broken = (line: number, problem: string): ChainProblem => ({ ok: false, line, problem, kind: "broken" });
   const lines: EvidenceLine[] = [];

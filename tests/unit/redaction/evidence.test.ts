@@ -9,7 +9,8 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync, appendFileSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ChainHasher, evidenceFilter, GENESIS, sealLine, sha256, unseal, type EvidenceEntry } from "../../../provider/redaction/evidence";
+import { ChainHasher, evidenceFilter, GENESIS, sha256, unseal } from "../../../provider/redaction/evidence";
+import { rechain } from "../../helpers/evidence-forgery";
 import { parseEvidence, verifyChain } from "../../../provider/redaction/evidence-chain";
 import { EvidenceWriter } from "../../../provider/redaction/evidence-writer";
 import { runBulkRedaction } from "../../../provider/redaction/run";
@@ -30,20 +31,6 @@ function writeRun(file: string, runId: string, ids: string[], key?: string): voi
 
 const freshFile = (): string => path.join(mkdtempSync(path.join(tmpdir(), "evidence-")), "evidence.jsonl");
 const linesOf = (file: string): string[] => readFileSync(file, "utf8").trim().split("\n");
-
-/** What a tamperer without a key does: rewrite lines and recompute every hash after them. */
-function rechain(lines: string[], hasher = new ChainHasher()): string {
-  let prev = GENESIS;
-  const out: string[] = [];
-  for (const text of lines) {
-    const { body } = unseal(text)!;
-    const { prev: _old, ...entry } = JSON.parse(body) as EvidenceEntry & { prev: string };
-    const sealed = sealLine(entry as EvidenceEntry, prev, hasher);
-    out.push(sealed.text);
-    prev = sealed.hash;
-  }
-  return out.join("\n") + "\n";
-}
 
 describe("the evidence chain", () => {
   it("holds for two runs appended to one file, starting from the genesis hash", () => {
