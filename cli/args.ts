@@ -138,7 +138,7 @@ function buildProgram(): Command {
     .option("--plan-max-age <duration>", 'refuse a plan older than this (default "24h"; s, m, h, d, w)')
     .option("--evidence <file>", "append a hash-chained JSON Lines record of the run to this file (no personal data); check it with: stripe-identity-sweep verify FILE")
     .option("--stripe-account <acct>", "Connect: sweep this connected account's sessions (acct_...; also STRIPE_ACCOUNT)")
-    .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.\nstripe-identity-sweep verify FILE [--json]: check an --evidence file's chain and re-read the sessions it redacted (exit 0 all redacted, 4 some still processing, 5 chain broken).")
+    .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.\nstripe-identity-sweep verify FILE [--json]: check an --evidence file's chain and re-read the sessions it redacted (exit 0 all redacted, 4 some still processing, 5 file broken, 6 recorded as redacted but Stripe shows no redaction).\nSTRIPE_IDENTITY_PLAN_KEY signs and checks plans; STRIPE_IDENTITY_EVIDENCE_KEY keys the evidence chain (docs/evidence.md).")
     .helpOption("-h, --help", "show this help")
     .allowExcessArguments(false)
     .exitOverride();
