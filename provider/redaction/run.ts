@@ -143,7 +143,8 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     const now = serverNow ?? localNow;
     const compiled = compileFilter(filter, now, { createdAtMost: Math.floor(now / 1000) });
     const common = { ...base, filter: compiled };
-    const accountId = await identify(request, stripeClient);
+    // Paced and retried like every request of the run (a transient 5xx must not end it).
+    const accountId = await identify(request, stripeClient && ((fetch) => pacedCaller({ api, budgets, retry })("retrieve", fetch)), stripeClient);
     evidence = request.evidencePath !== undefined
       ? await openEvidenceWriter(request.evidencePath, { key: request.evidenceKey, flag: evidenceFlag, waitMs: request.evidenceWaitMs, fs: request.evidenceFs })
       : undefined;
@@ -222,9 +223,13 @@ export async function serverClock(call: PacedCall, api: SweepApi): Promise<numbe
  * The account the key acts on, when plans or evidence need it; refuses an approved plan made on
  * another account before any write (its sessions would all answer 404 here).
  */
-async function identify(request: BulkRunRequest, stripe: Stripe | undefined): Promise<string | null> {
+async function identify(
+  request: BulkRunRequest,
+  call: (<T>(fetch: () => Promise<T>) => Promise<T>) | undefined,
+  stripe: Stripe | undefined,
+): Promise<string | null> {
   if (!request.identifyAccount && !request.plan && request.evidencePath === undefined) return null;
-  const identity = stripe ? await accountIdentity(stripe) : ({ known: false, reason: "no client" } as const);
+  const identity = stripe && call ? await call(() => accountIdentity(stripe)) : ({ known: false, reason: "no client" } as const);
   const accountId = identity.known ? identity.accountId : null;
   const planned = request.plan?.accountId;
   if (planned) {

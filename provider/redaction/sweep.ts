@@ -16,24 +16,20 @@ import type { SessionRecord, SweepApi } from "./api";
 import { pacedCaller, DEFAULT_RETRY_BUDGET, type RetryBudget } from "./call";
 import type { CompiledFilter } from "./filter";
 import { realSleep, type Sleep } from "../stripe/backoff";
-import { actionApplied, describeError, handleCurrent, handleSession, needsFreshRead, readSession, sweepIdempotencyKey, type HandleContext } from "./handle";
+import { describeError, handleCurrent, handleSession, needsFreshRead, readSession, sweepIdempotencyKey, type HandleContext } from "./handle";
 import { listMatching, PAGE_SIZE } from "./lister";
 import type { Budgets } from "./budgets";
 import type { BulkAction } from "./plan";
 import { BoundedQueue } from "./queue";
-import { planSession, type SkipReason } from "./plan";
+import { planSession } from "./plan";
+import { missingFromPlan, planCheckOf, type PlannedEntry } from "./plan-check";
 import { handledCount, Tally, type SessionOutcome, type SweepPhase, type SweepProgress, type SweepReport } from "./report";
 import { waitForChecks, type Recheck, type WaitSettings } from "./wait";
 
 /** More workers than this never helps against an API rate limit. */
 export const MAX_WORKERS = 1000;
 
-/** A session of an approved plan, as the engine needs it (approved-plan.ts has the file format). */
-export interface PlannedEntry {
-  id: string;
-  status: string;
-  created: number;
-}
+export type { PlannedEntry } from "./plan-check";
 
 /**
  * Where a run's evidence goes. `intent` is called before each write to Stripe and must be durable
@@ -86,35 +82,6 @@ export interface SweepOptions {
   /** Wait for sessions Stripe is still checking instead of skipping them (BulkRedaction). */
   waitForProcessing?: WaitSettings;
   sleep?: Sleep;
-}
-
-/**
- * A re-read planned session still fits its plan when its status is the planned one. One that
- * already shows the action (a rerun after a kill) is not "changed": it is this plan's own earlier
- * write when the evidence says so, else another writer's.
- */
-export function planCheckOf(
-  action: BulkAction,
-  planned: readonly PlannedEntry[],
-  doneByPlan: ReadonlySet<string> = new Set(),
-  planMatches: (session: SessionRecord) => boolean = () => true,
-): (session: SessionRecord) => SkipReason | undefined {
-  const status = new Map(planned.map((entry) => [entry.id, entry.status]));
-  return (session) => {
-    if (!planMatches(session)) return "no_longer_matches";
-    if (actionApplied(action, session)) {
-      if (doneByPlan.has(session.id)) return "done_by_this_plan";
-      const decision = planSession(action, session);
-      return decision.kind === "skip" ? decision.reason : "changed_since_plan";
-    }
-    return status.get(session.id) === session.status ? undefined : "changed_since_plan";
-  };
-}
-
-/** In plan mode a planned session that answers 404 is missing (another account's key?), never "gone". */
-function missingFromPlan(outcome: SessionOutcome): SessionOutcome {
-  if (outcome.result !== "skipped" || outcome.reason !== "gone") return outcome;
-  return { id: outcome.id, result: "failed", message: "missing: the planned session does not exist for this key and account (404); was the plan made on another account?" };
 }
 
 export async function sweep(options: SweepOptions): Promise<SweepReport> {
