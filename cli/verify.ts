@@ -8,6 +8,7 @@
  * redactions did not happen, 2 for usage errors (a missing file, a keyed chain without its key);
  * `--json` prints one object for machines.
  */
+import { existsSync } from "node:fs";
 import type Stripe from "stripe";
 import { EVIDENCE_KEY_ENV, type EvidenceLine } from "../provider/redaction/evidence";
 import { verifyChain } from "../provider/redaction/evidence-chain";
@@ -105,7 +106,9 @@ export async function runVerify(options: VerifyOptions, io: { stdout: Writable; 
       if (options.json) io.stdout.write(`${JSON.stringify({ error: { code: "usage", message: chain.problem } })}\n`);
       return VERIFY_EXIT.usage;
     }
-    return say({ chain: "broken", line: chain.line, problem: chain.problem }, `Chain broken at line ${chain.line}: ${chain.problem}.`, VERIFY_EXIT.broken);
+    // A run still writing the file has no footer yet: say so rather than leave it a mystery.
+    const writing = existsSync(`${options.file}.lock`) ? ` (${options.file}.lock exists: a run may be writing the file now; verify again when it ends)` : "";
+    return say({ chain: "broken", line: chain.line, problem: chain.problem + writing }, `Chain broken at line ${chain.line}: ${chain.problem}${writing}.`, VERIFY_EXIT.broken);
   }
   const proves =
     chain.hasher.mode === "hmac-sha256"

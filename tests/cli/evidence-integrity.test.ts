@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "../../cli/args";
 import { runSweepCli } from "../../cli/run";
+import { runVerify } from "../../cli/verify";
 import { parseEvidence, verifyChain } from "../../provider/redaction/evidence-chain";
 import { EvidenceWriter } from "../../provider/redaction/evidence-writer";
 import { createBulkRedactionProvider } from "../../provider/redaction/provider";
@@ -223,6 +224,11 @@ test("exclusive appends: a second sweep is refused while a writer holds the file
   await seedVerified(key, 2, "lock-");
   const file = path.join(dir(), "evidence.jsonl");
   const holder = new EvidenceWriter(file);
+  const time = new Date().toISOString();
+  holder.append({ kind: "header", v: 2, runId: "holder", tool: "test", time, now: time, chain: "sha256", action: "redact", mode: "test", account: null, accountId: null, dryRun: false, filter: {} });
+  let printed = "";
+  expect(await runVerify({ file, json: true, apiKey: key, apiBase: emu.url }, { stdout: { write: (t: string) => (printed += t) }, stderr: { write: () => true } })).toBe(5);
+  expect(JSON.parse(printed).problem).toMatch(/no footer.*a run may be writing the file now/);
   const refused = await sweep(key, ["--client-reference-id-prefix", "lock-", "--yes", "--evidence", file]);
   expect(refused).toMatchObject({ code: 2, stderr: expect.stringMatching(new RegExp(`another run \\(pid ${process.pid} .*is writing`)) });
   expect((await emu.control.sessions(key)).every((s) => s.redaction === null)).toBe(true);
@@ -233,5 +239,6 @@ test("exclusive appends: a second sweep is refused while a writer holds the file
   const created = provider.create((await provider.check!({}, args)).inputs);
   holder.close();
   expect((await created).outs).toMatchObject({ redacted: 2 });
-  expect(verifyChain(readFileSync(file, "utf8")).ok).toBe(true);
+  // The holder's run, left without a footer, was closed as interrupted by the next writer.
+  expect(verifyChain(readFileSync(file, "utf8"))).toMatchObject({ ok: true, interrupted: ["holder"] });
 });
