@@ -25,11 +25,12 @@ export class EvidenceLockedError extends UserInputError {}
 
 /** The file-system calls a write goes through (tests inject failures here). */
 export interface EvidenceFs {
-  writeSync(fd: number, text: string): number;
+  /** Writes some of `data` (a short write is continued), returning how many bytes. */
+  writeSync(fd: number, data: Uint8Array): number;
   fsyncSync(fd: number): void;
 }
 
-const realFs: EvidenceFs = { writeSync: (fd, text) => writeSync(fd, text, null, "utf8"), fsyncSync };
+const realFs: EvidenceFs = { writeSync: (fd, data) => writeSync(fd, data), fsyncSync };
 
 export interface EvidenceWriterOptions {
   /** HMAC key for a keyed chain; without one, lines are chained with SHA-256. */
@@ -129,7 +130,7 @@ export class EvidenceWriter {
   private writeWhole(text: string): void {
     const bytes = Buffer.from(text, "utf8");
     let written = 0;
-    while (written < bytes.length) written += this.fs.writeSync(this.fd!, bytes.subarray(written).toString("utf8"));
+    while (written < bytes.length) written += this.fs.writeSync(this.fd!, bytes.subarray(written));
   }
 
   close(): void {

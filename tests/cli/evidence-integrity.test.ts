@@ -143,7 +143,13 @@ async function realRun(env: Record<string, string> = {}): Promise<{ key: string;
   return { key, file, lines: readFileSync(file, "utf8").trim().split("\n"), canceled };
 }
 
-const verify = (file: string, key: string, env: Record<string, string> = {}) => bin(["verify", file, "--json"], { STRIPE_API_KEY: key, ...env });
+/** verify in-process (the bin's own paths are covered by "a missing file" below and evidence.test.ts). */
+async function verify(file: string, key: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = { stdout: "", stderr: "" };
+  const io = { stdout: { write: (t: string) => (out.stdout += t) }, stderr: { write: (t: string) => (out.stderr += t) } };
+  const code = await runVerify({ file, json: true, apiKey: key, apiBase: emu.url, key: env.STRIPE_IDENTITY_EVIDENCE_KEY }, io);
+  return { code, ...out };
+}
 
 describe("verify detects every forgery it can", () => {
   test("a removed footer, removed records, and rechained edits are exit 5; a forged redaction is exit 6, named; the edited line is the one named", async () => {
@@ -211,11 +217,11 @@ describe("verify detects every forgery it can", () => {
 
   test("a missing file names the path; a device is refused (exit 2)", async () => {
     const key = emu.newKey();
-    const missing = await verify(path.join(dir(), "nope.jsonl"), key);
+    const missing = await bin(["verify", path.join(dir(), "nope.jsonl"), "--json"], { STRIPE_API_KEY: key });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/verify: .*nope\.jsonl does not exist/);
     expect(missing.stdout + missing.stderr).not.toMatch(/ENOENT/);
-    expect((await verify("/dev/zero", key)).code).toBe(2);
+    expect((await bin(["verify", "/dev/zero"], { STRIPE_API_KEY: key })).code).toBe(2);
   });
 });
 
