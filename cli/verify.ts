@@ -101,7 +101,7 @@ export async function runVerify(options: VerifyOptions, io: { stdout: Writable; 
   }
   const chain = verifyChain(content, options.key);
   if (!chain.ok) {
-    if (chain.kind === "key") {
+    if (chain.kind === "usage") {
       io.stderr.write(`stripe-identity-sweep: verify: ${chain.problem}\n`);
       if (options.json) io.stdout.write(`${JSON.stringify({ error: { code: "usage", message: chain.problem } })}\n`);
       return VERIFY_EXIT.usage;

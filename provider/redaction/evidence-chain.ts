@@ -6,7 +6,8 @@
  */
 import { ChainHasher, countRecords, EVIDENCE_KEY_ENV, EVIDENCE_VERSION, GENESIS, sha256, unseal, type EvidenceHeader, type EvidenceLine, type EvidenceRecord, type FooterCounts } from "./evidence";
 
-export type ChainProblem = { ok: false; line: number; problem: string; kind: "broken" | "key" };
+/** `usage`: the file cannot be read as given (its key is missing or another, or an older format): a usage error, not a broken file. */
+export type ChainProblem = { ok: false; line: number; problem: string; kind: "broken" | "usage" };
 
 /** A line torn by a crash and isolated by the next writer's `torn` record. */
 export interface TornLine {
@@ -48,10 +49,17 @@ function hasherFor(first: string | undefined, key: string | undefined): ChainHas
       return undefined;
     }
   })();
-  if (!header || header.kind !== "header") return { ok: false, line: 1, problem: `line 1 is not an evidence header of format ${EVIDENCE_VERSION}`, kind: "broken" };
+  if (!header || header.kind !== "header") {
+    // Format 1 (before per-line hashes): not broken, just older; say so instead of "broken".
+    const legacy = first !== undefined && parseJson<{ kind?: string; v?: number }>(first);
+    if (legacy && legacy.kind === "header" && legacy.v === undefined) {
+      return { ok: false, line: 1, problem: `the file is evidence format 1, written by an earlier version; this version reads and appends format ${EVIDENCE_VERSION}: keep it, verify it with the version that wrote it, and start a new file`, kind: "usage" };
+    }
+    return { ok: false, line: 1, problem: `line 1 is not an evidence header of format ${EVIDENCE_VERSION}`, kind: "broken" };
+  }
   const hasher = new ChainHasher(key);
-  if (header.chain === "hmac-sha256" && !key) return { ok: false, line: 1, problem: `the chain is keyed (HMAC): set ${EVIDENCE_KEY_ENV} to the key it was written with`, kind: "key" };
-  if (header.chain === "hmac-sha256" && header.keyId !== hasher.keyId) return { ok: false, line: 1, problem: `the chain was written with another key than ${EVIDENCE_KEY_ENV} holds`, kind: "key" };
+  if (header.chain === "hmac-sha256" && !key) return { ok: false, line: 1, problem: `the chain is keyed (HMAC): set ${EVIDENCE_KEY_ENV} to the key it was written with`, kind: "usage" };
+  if (header.chain === "hmac-sha256" && header.keyId !== hasher.keyId) return { ok: false, line: 1, problem: `the chain was written with another key than ${EVIDENCE_KEY_ENV} holds`, kind: "usage" };
   // A key given for a keyless file: anyone could have rewritten it without the key.
   if (header.chain !== "hmac-sha256" && key) return { ok: false, line: 1, problem: `the chain is not keyed, but ${EVIDENCE_KEY_ENV} is set: the file may have been rewritten without the key`, kind: "broken" };
   return hasher;

@@ -79,8 +79,8 @@ describe("the evidence chain", () => {
     writeRun(file, "run-1", ["vs_1", "vs_2"], "k-secret");
     const text = readFileSync(file, "utf8");
     expect(verifyChain(text, "k-secret").ok).toBe(true);
-    expect(verifyChain(text)).toMatchObject({ ok: false, kind: "key" });
-    expect(verifyChain(text, "other")).toMatchObject({ ok: false, kind: "key" });
+    expect(verifyChain(text)).toMatchObject({ ok: false, kind: "usage" });
+    expect(verifyChain(text, "other")).toMatchObject({ ok: false, kind: "usage" });
     const edited = linesOf(file).map((t, i) => (i === 1 ? t.replace("vs_1", "vs_9") : t));
     // Rechained with SHA-256 (the tamperer has no key): not a keyed file any more.
     const keyless = rechain(edited.map((t) => t.replace('"chain":"hmac-sha256"', '"chain":"sha256"')));
@@ -118,6 +118,11 @@ describe("the evidence chain", () => {
     chmodSync(file, 0o644);
     new EvidenceWriter(file).close();
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it("names an evidence file of the earlier format as such, not as broken", () => {
+    const v1 = `${JSON.stringify({ kind: "header", runId: "r", tool: "t", time: TIME, action: "redact", mode: "test", account: null, dryRun: false, filter: {}, prev: GENESIS })}\n`;
+    expect(verifyChain(v1)).toMatchObject({ ok: false, kind: "usage", problem: expect.stringMatching(/format 1, written by an earlier version/) });
   });
 
   it("keeps identifying filter values out, as digests", () => {
