@@ -132,7 +132,6 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
     io.stdout.write(clean(planText(report, firstIds, options.dryRun)));
   } else {
     io.stdout.write(clean(`${report.complete ? "Done" : "Stopped early"}: ${summaryLine(report)}\n`));
-    if (!report.complete) io.stderr.write(clean(`stripe-identity-sweep: stopped: ${report.stoppedBecause}\n`));
     const later = leftForLater(report);
     if (later) io.stderr.write(`stripe-identity-sweep: ${later}\n`);
     for (const failure of report.failures.slice(0, 20)) io.stderr.write(clean(`failed: ${failure.id}: ${failure.message}\n`));

@@ -104,10 +104,20 @@ describe("an evidence file that stops accepting writes mid-run", () => {
       for (const id of redacted) expect(intents.has(id)).toBe(true);
       expect(json.stdout + json.stderr).not.toContain(key);
       if (onTmpfs) return;
-      // The text report of a second run on the same full file: nothing more is written to Stripe.
-      const text = await bin(args, { STRIPE_API_KEY: key }, 4);
-      expect(text.code).not.toBe(0);
+      // A second run on the same full file cannot even open it (a configuration error before any
+      // write, exit 2): nothing more is written to Stripe.
+      const again = await bin(args, { STRIPE_API_KEY: key }, 4);
+      expect(again).toMatchObject({ code: 2, stderr: expect.stringMatching(/--evidence: cannot append to .*file size limit/) });
       expect((await emu.control.sessions(key)).filter((s) => s.redaction !== null)).toHaveLength(redacted.length);
+      // The text report says the same as the JSON one.
+      const textKey = emu.newKey();
+      await seedVerified(textKey, 30, "full-");
+      const textFile = path.join(dir(), "evidence.jsonl");
+      const text = await bin(["--client-reference-id-prefix", "full-", "--yes", "--evidence", textFile, "--concurrency", "2", ...fast], { STRIPE_API_KEY: textKey }, 4);
+      const shown = (await emu.control.sessions(textKey)).filter((s) => s.redaction !== null).length;
+      expect(text.code).toBe(1);
+      expect(text.stdout).toMatch(new RegExp(`^Stopped early: matched \\d+; redacted ${shown};`));
+      expect(text.stdout).toMatch(/stopped early: evidence: cannot write to .*file size limit.*the run stopped before its next write to Stripe/);
     });
   }
 
