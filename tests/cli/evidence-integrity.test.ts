@@ -161,6 +161,16 @@ async function verify(file: string, key: string, env: Record<string, string> = {
   return { code, ...out };
 }
 
+test("BulkRedaction refuses an evidence path that is not a regular file, before any request", async () => {
+  const key = emu.newKey();
+  await seedVerified(key, 2, "dev-");
+  const provider = createBulkRedactionProvider({ env: { STRIPE_API_KEY: key, STRIPE_API_BASE: emu.url }, logger: { info: () => undefined, warn: () => undefined } });
+  const args = { filter: { clientReferenceIdPrefix: "dev-" }, action: "redact", runOn: ["create"], evidence: { path: "/dev/zero" }, resourceName: "dev" };
+  const before = (await emu.control.stats()).requests;
+  await expect(provider.create((await provider.check!({}, args)).inputs)).rejects.toThrow(/evidence\.path: \/dev\/zero is not a regular file/);
+  expect((await emu.control.stats()).requests).toEqual(before);
+});
+
 describe("verify detects every forgery it can", () => {
   test("a removed footer, removed records, and rechained edits are exit 5; a forged redaction is exit 6, named; the edited line is the one named", async () => {
     const { key, file, lines, canceled } = await realRun();
