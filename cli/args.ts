@@ -38,6 +38,10 @@ export interface SweepCliOptions {
   strategy?: BulkStrategy;
   /** From STRIPE_API_KEY only. */
   apiKey: string;
+  /** STRIPE_IDENTITY_PLAN_KEY: signs --plan-out plans and is required to run --plan ones (env only, like the API key). */
+  planKey?: string;
+  /** STRIPE_IDENTITY_EVIDENCE_KEY: the evidence chain's HMAC key (env only). */
+  evidenceKey?: string;
 }
 
 export type ParseResult = { kind: "run"; options: SweepCliOptions } | { kind: "help"; text: string } | { kind: "usage"; message: string };
@@ -139,7 +143,7 @@ function buildProgram(): Command {
     .option("--evidence <file>", "append a hash-chained JSON Lines record of the run to this file (no personal data); check it with: stripe-identity-sweep verify FILE")
     .addOption(new Option("--strategy <strategy>", "per-session: one redact a session at Stripe's limits; jobs: Stripe's Redaction Jobs (a Stripe preview; redact only; see docs/redaction-jobs.md)").choices([...BULK_STRATEGIES]).default("per-session"))
     .option("--stripe-account <acct>", "Connect: sweep this connected account's sessions (acct_...; also STRIPE_ACCOUNT)")
-    .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.\nstripe-identity-sweep verify FILE [--json] (verify --help): check an --evidence file's chain and re-read the sessions it redacted (exit 0 all redacted, 4 some still processing, 5 chain broken).")
+    .addHelpText("after", "\nThe key comes from STRIPE_API_KEY only.\nExit status: 0 done, 1 some sessions failed, 2 usage or configuration error, 3 aborted by --max-sessions before any write.\nstripe-identity-sweep verify FILE [--json] (verify --help): check an --evidence file's chain and re-read the sessions it redacted (exit 0 all redacted, 4 some still processing, 5 file broken, 6 recorded as redacted but Stripe shows no redaction).\nSTRIPE_IDENTITY_PLAN_KEY signs and checks plans; STRIPE_IDENTITY_EVIDENCE_KEY keys the evidence chain (docs/evidence.md).")
     .helpOption("-h, --help", "show this help")
     .version(packageVersion(), "--version", "print the version")
     .allowExcessArguments(false)
@@ -254,6 +258,8 @@ function parseUnmasked(argv: readonly string[], deps: ParseDeps): ParseResult {
       ...(planMaxAgeMs !== undefined ? { planMaxAgeMs } : {}),
       ...(o.strategy === "jobs" ? { strategy: "jobs" as const } : {}),
       apiKey: config.apiKey,
+      ...(deps.env.STRIPE_IDENTITY_PLAN_KEY ? { planKey: deps.env.STRIPE_IDENTITY_PLAN_KEY } : {}),
+      ...(deps.env.STRIPE_IDENTITY_EVIDENCE_KEY ? { evidenceKey: deps.env.STRIPE_IDENTITY_EVIDENCE_KEY } : {}),
     },
   };
 }

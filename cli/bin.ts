@@ -21,10 +21,12 @@ Options:
   -h, --help        show this help
 
 The key comes from STRIPE_API_KEY only.
-Exit status: 0 all redacted, 2 usage error, 4 some redactions still processing, 5 chain broken.
+Exit status: 0 all redacted, 1 a killed run's intended redaction did not happen, 2 usage error, 4 some
+redactions still processing, 5 file broken, 6 recorded as redacted but Stripe shows no redaction.
+STRIPE_IDENTITY_EVIDENCE_KEY: the key of a keyed (HMAC) chain (docs/evidence.md).
 `;
 
-/** `stripe-identity-sweep verify FILE [--json] [--api-base URL]` (exit 0, 4 pending, 5 chain broken). */
+/** `stripe-identity-sweep verify FILE [--json] [--api-base URL]` (exit 0, 1, 2, 4 pending, 5 chain broken, 6 recorded but not redacted). */
 async function verify(argv: string[]): Promise<number> {
   const json = argv.includes("--json");
   const usage = (message: string): number => {
@@ -50,7 +52,8 @@ async function verify(argv: string[]): Promise<number> {
     return usage((error as Error).message);
   }
   if (!config.apiKey) return usage("no API key: set STRIPE_API_KEY (the key is never taken from a flag)");
-  return runVerify({ file: rest[0], json, apiKey: config.apiKey, apiBase: apiBaseFlag ?? config.apiBase }, { stdout: process.stdout, stderr: process.stderr });
+  const key = process.env.STRIPE_IDENTITY_EVIDENCE_KEY || undefined;
+  return runVerify({ file: rest[0], json, apiKey: config.apiKey, apiBase: apiBaseFlag ?? config.apiBase, key }, { stdout: process.stdout, stderr: process.stderr });
 }
 
 async function main(): Promise<number> {

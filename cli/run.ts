@@ -10,7 +10,8 @@ import { leftForLater, summaryLine } from "../provider/redaction/progress";
 import type { SweepReport } from "../provider/redaction/report";
 import { runBulkRedaction, type BulkRunRequest } from "../provider/redaction/run";
 import { jobsOf } from "../provider/redaction/jobs/strategy";
-import { absoluteFilter, DEFAULT_PLAN_MAX_AGE_MS, PLAN_VERSION, readPlan, writePlan, type PlannedSession } from "../provider/redaction/approved-plan";
+import { DEFAULT_PLAN_MAX_AGE_MS, digestsMatch, PLAN_VERSION, planFilter, readPlan, writePlan, type PlannedSession } from "../provider/redaction/approved-plan";
+import { preparePrivateFile } from "../provider/redaction/private-files";
 import { checkKey } from "../provider/redaction/guards";
 import { redactSecret } from "../provider/stripe/keys";
 import type { SweepCliOptions } from "./args";
@@ -32,6 +33,7 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
   const clean = (text: string): string => redactSecret(text, given.apiKey);
   let options = given;
   let planned: PlannedSession[] | undefined;
+  let approved: BulkRunRequest["plan"];
   if (given.plan !== undefined) {
     try {
       const { plan, filter } = readPlan(given.plan, {
@@ -39,9 +41,11 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
         account: given.stripeAccount ?? null,
         nowMs: Date.now(),
         maxAgeMs: given.planMaxAgeMs ?? DEFAULT_PLAN_MAX_AGE_MS,
+        key: given.planKey,
       });
       options = { ...given, filter, action: plan.action };
       planned = plan.sessions;
+      approved = { digest: plan.integrity, accountId: plan.accountId, matches: (session) => digestsMatch(plan.digests, session) };
     } catch (error) {
       return reportError(error, given, io, clean);
     }
@@ -51,6 +55,12 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
     }
   }
   const planOnly = options.planOut !== undefined || options.dryRun || !options.yes;
+  try {
+    // A device or a folder is refused before any request, as is a missing folder.
+    if (options.planOut !== undefined) preparePrivateFile("--plan-out", options.planOut);
+  } catch (error) {
+    return reportError(error, options, io, clean);
+  }
   const wouldAct: PlannedSession[] = [];
   const view = progressView(io.stderr, options.json ? "none" : io.stderr.isTTY ? "bar" : "lines", planOnly);
   const onAbort = (): void => view.interrupt("stopping: finishing the requests in flight (Ctrl-C again to quit now)");
@@ -64,6 +74,9 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
       stripeAccount: options.stripeAccount,
       evidencePath: options.evidence,
       ...(options.strategy ? { strategy: options.strategy } : {}),
+      evidenceKey: options.evidenceKey,
+      evidenceFlag: "--evidence",
+      identifyAccount: options.planOut !== undefined,
       tool: "stripe-identity-sweep",
       allowLivemode: options.allowLivemode,
       filter: options.filter,
@@ -83,6 +96,7 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
         }
       },
       ...(planned ? { planned } : {}),
+      ...(approved ? { plan: approved } : {}),
       ...io.runOverrides,
     });
   } catch (error) {
@@ -95,15 +109,20 @@ export async function runSweepCli(given: SweepCliOptions, io: CliIo): Promise<nu
   if (options.planOut !== undefined && report.complete) {
     try {
       const nowMs = report.nowMs ?? Date.now();
-      writePlan(options.planOut, {
-        version: PLAN_VERSION,
-        createdAt: new Date(nowMs).toISOString(),
-        mode: checkKey(options.apiKey, options.allowLivemode),
-        account: options.stripeAccount ?? null,
-        action: options.action,
-        filter: absoluteFilter(options.filter, nowMs),
-        sessions: wouldAct,
-      });
+      writePlan(
+        options.planOut,
+        {
+          version: PLAN_VERSION,
+          createdAt: new Date(nowMs).toISOString(),
+          mode: checkKey(options.apiKey, options.allowLivemode),
+          account: options.stripeAccount ?? null,
+          accountId: report.accountId ?? null,
+          action: options.action,
+          ...planFilter(options.filter, nowMs),
+          sessions: wouldAct,
+        },
+        options.planKey,
+      );
     } catch (error) {
       return reportError(error, options, io, clean);
     }

@@ -1,37 +1,81 @@
 /**
- * Evidence of a bulk run: an append-only JSON Lines file with a header (run id, filter, action,
- * key mode, account, tool version, time), one record per session handled and a footer (counts).
- * No personal data: ids, statuses, results and Stripe request ids only; the filter's metadata
- * values and client reference ids appear as SHA-256 digests (`sha256:...`), which a reviewer can
- * check against the values they expect without the file holding them.
+ * Evidence of a bulk run: an append-only JSON Lines file (docs/evidence.md has the threat model).
+ * A run writes a header (run id, tool, the instant its relative dates resolved against, filter,
+ * action, key mode, account, the plan it executed), then for each write to Stripe an `intent`
+ * record, durable before the write is sent, and a `session` record with its outcome (sessions
+ * skipped without a write get only the outcome), then a footer (counts, and how many records the
+ * run wrote). No personal data: ids, statuses, results and Stripe request ids only; the filter's
+ * identifying values appear as SHA-256 digests (`sha256:...`).
  *
- * Each line carries `prev`, the SHA-256 of the previous line's exact text (64 zeros for a file's
- * first line), so an edited, removed, reordered or truncated line breaks the chain at a line that
- * `verifyChain` names. Several runs appended to one file keep one chain.
+ * Every line carries `prev` (the previous line's `hash`; 64 zeros for a file's first line) and
+ * its own `hash` over its text without `hash`: an edited line fails its own hash (that line is
+ * named), a removed, inserted or reordered line fails `prev`. The hash is SHA-256 (detects
+ * accidents and naive edits) or, with a key the user holds, HMAC-SHA256 (a tamperer without the
+ * key cannot recompute it). Format version 2; readers refuse versions they do not know, and
+ * writers may add fields (the Jobs work adds job ids) without a version change.
  */
-import { createHash } from "node:crypto";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { createHash, createHmac } from "node:crypto";
 import type { RedactionFilter } from "./filter";
 import type { BulkAction } from "./plan";
 import type { SessionOutcome, SweepReport, WriteFacts } from "./report";
 import type { JobEvent } from "./jobs/follow";
 
+export const EVIDENCE_VERSION = 2;
 export const GENESIS = "0".repeat(64);
+/** The environment variable that holds the evidence chain's HMAC key (never a flag: flags show in `ps`). */
+export const EVIDENCE_KEY_ENV = "STRIPE_IDENTITY_EVIDENCE_KEY";
 
 export const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 
+export type ChainMode = "sha256" | "hmac-sha256";
+
+/** How lines are hashed: keyless SHA-256 or HMAC-SHA256 with the user's key. */
+export class ChainHasher {
+  readonly mode: ChainMode;
+  /** Names the key without revealing it (an HMAC of a fixed label), so verify can say "wrong key". */
+  readonly keyId?: string;
+
+  constructor(private readonly key?: string) {
+    this.mode = key ? "hmac-sha256" : "sha256";
+    if (key) this.keyId = createHmac("sha256", key).update("pulumi-stripe-identity evidence key id").digest("hex").slice(0, 16);
+  }
+
+  hash(text: string): string {
+    return this.key ? createHmac("sha256", this.key).update(text, "utf8").digest("hex") : sha256(text);
+  }
+}
+
 export interface EvidenceHeader {
   kind: "header";
+  v: typeof EVIDENCE_VERSION;
   runId: string;
   tool: string;
   time: string;
+  /** The instant relative dates (`30d`) resolved against (Stripe's clock, ISO). */
+  now: string;
+  chain: ChainMode;
+  keyId?: string;
   action: BulkAction;
   mode: "test" | "live";
+  /** The connected account the run acted on (`Stripe-Account`), or null for the platform's own. */
   account: string | null;
+  /** The account Stripe said the key acts on (GET /v1/account), or null when the key may not read it. */
+  accountId: string | null;
   dryRun: boolean;
   filter: Record<string, unknown>;
   /** `jobs`: the run redacted through Stripe's Redaction Jobs (job lines name them). */
   strategy?: "jobs";
+  /** The approved plan this run executed: its integrity digest. */
+  plan?: { digest: string };
+}
+
+/** Written, and made durable, before a write to Stripe is sent. */
+export interface EvidenceIntent {
+  kind: "intent";
+  runId: string;
+  id: string;
+  action: BulkAction;
+  time: string;
 }
 
 export interface EvidenceRecord {
@@ -62,16 +106,45 @@ export interface EvidenceJob {
   note?: string;
 }
 
+export type FooterCounts = Pick<SweepReport, "matched" | "redacted" | "canceled" | "wouldAct" | "skipped" | "failed" | "unknown"> & { complete: boolean };
+
 export interface EvidenceFooter {
   kind: "footer";
   runId: string;
   time: string;
-  counts: Pick<SweepReport, "matched" | "redacted" | "canceled" | "wouldAct" | "skipped" | "failed" | "unknown"> & { complete: boolean };
+  /** Intent and session records of this run: a footer that does not count them breaks the file. */
+  records: number;
+  counts: FooterCounts;
+  /** Written by the next writer for a run that was killed before its footer. */
+  interrupted?: true;
 }
 
-export type EvidenceLine = (EvidenceHeader | EvidenceRecord | EvidenceJob | EvidenceFooter) & { prev: string };
+/** A line torn by a crash (no newline), isolated by the next writer: its length and digest. */
+export interface EvidenceTorn {
+  kind: "torn";
+  bytes: number;
+  digest: string;
+}
 
-/** One session's record: its outcome and what the write saw, without fields the outcome lacks. */
+export type EvidenceEntry = EvidenceHeader | EvidenceIntent | EvidenceRecord | EvidenceJob | EvidenceFooter | EvidenceTorn;
+export type EvidenceLine = EvidenceEntry & { prev: string; hash: string };
+
+/** The exact text of a line: its JSON with `prev`, then `hash` over that text. */
+export function sealLine(entry: EvidenceEntry, prev: string, hasher: ChainHasher): { text: string; hash: string } {
+  const body = JSON.stringify({ ...entry, prev });
+  const hash = hasher.hash(body);
+  return { text: `${body.slice(0, -1)},"hash":"${hash}"}`, hash };
+}
+
+const SEALED = /^(\{.*),"hash":"([0-9a-f]{64})"\}$/;
+
+/** A line's body (what its hash covers) and the hash it claims, or undefined if it has none. */
+export function unseal(text: string): { body: string; hash: string } | undefined {
+  const match = SEALED.exec(text);
+  return match ? { body: `${match[1]}}`, hash: match[2] } : undefined;
+}
+
+/** One session's outcome record, without fields the outcome lacks. */
 export function sessionRecord(runId: string, action: BulkAction, outcome: SessionOutcome, time: string): EvidenceRecord {
   const facts = outcome as Partial<WriteFacts> & { reason?: string };
   const record: EvidenceRecord = { kind: "session", runId, id: outcome.id, action, result: outcome.result, time };
@@ -87,10 +160,20 @@ export function jobRecord(runId: string, event: JobEvent, time: string): Evidenc
   return { kind: "job", runId, time, ...event };
 }
 
-/** A run's footer: its counts. */
-export function footerOf(runId: string, report: SweepReport, time: string): EvidenceFooter {
+export function footerCounts(report: SweepReport): FooterCounts {
   const { matched, redacted, canceled, wouldAct, skipped, failed, unknown, complete } = report;
-  return { kind: "footer", runId, time, counts: { matched, redacted, canceled, wouldAct, skipped, failed, unknown, complete } };
+  return { matched, redacted, canceled, wouldAct, skipped, failed, unknown, complete };
+}
+
+/** The counts a run's outcome records add up to (what its footer must say). */
+export function countRecords(records: readonly EvidenceRecord[], complete: boolean): FooterCounts {
+  const counts: FooterCounts = { matched: 0, redacted: 0, canceled: 0, wouldAct: 0, skipped: 0, failed: 0, unknown: 0, complete };
+  for (const record of records) {
+    counts.matched++;
+    const key = ({ redacted: "redacted", canceled: "canceled", would_act: "wouldAct", skipped: "skipped", failed: "failed", unknown: "unknown" } as const)[record.result];
+    counts[key]++;
+  }
+  return counts;
 }
 
 /** The filter as evidence may hold it: identifying values digested, everything else as given. */
@@ -103,51 +186,5 @@ export function evidenceFilter(filter: RedactionFilter): Record<string, unknown>
   return out;
 }
 
-/** Appends lines to an evidence file, continuing the chain of what is already in it. */
-export class EvidenceWriter {
-  private prev: string;
-
-  constructor(readonly path: string) {
-    this.prev = existsSync(path) ? lastLineHash(readFileSync(path, "utf8")) : GENESIS;
-  }
-
-  append(line: EvidenceHeader | EvidenceRecord | EvidenceJob | EvidenceFooter): void {
-    const text = JSON.stringify({ ...line, prev: this.prev });
-    // One synchronous append per line: a crash loses at most the line being written.
-    appendFileSync(this.path, `${text}\n`, { encoding: "utf8", mode: 0o600 });
-    this.prev = sha256(text);
-  }
-}
-
-function lastLineHash(content: string): string {
-  const lines = content.split("\n").filter((line) => line !== "");
-  return lines.length === 0 ? GENESIS : sha256(lines[lines.length - 1]);
-}
-
-export type ChainCheck = { ok: true; lines: EvidenceLine[] } | { ok: false; line: number; problem: string };
-
-/**
- * Checks the chain line by line (1-based line numbers). A file must end with a newline: a last
- * line cut short is a broken chain too.
- */
-export function verifyChain(content: string): ChainCheck {
-  if (content === "") return { ok: false, line: 1, problem: "the file is empty" };
-  if (!content.endsWith("\n")) return { ok: false, line: content.split("\n").length, problem: "the last line is incomplete (the file was truncated)" };
-  const texts = content.slice(0, -1).split("\n");
-  const lines: EvidenceLine[] = [];
-  let prev = GENESIS;
-  for (const [index, text] of texts.entries()) {
-    let parsed: EvidenceLine;
-    try {
-      parsed = JSON.parse(text) as EvidenceLine;
-    } catch {
-      return { ok: false, line: index + 1, problem: "not a JSON object" };
-    }
-    if (parsed === null || typeof parsed !== "object" || parsed.prev !== prev) {
-      return { ok: false, line: index + 1, problem: "its prev hash does not match the line before it (a line was edited, removed or reordered)" };
-    }
-    lines.push(parsed);
-    prev = sha256(text);
-  }
-  return { ok: true, lines };
-}
+// Readers check a file with verifyChain (evidence-chain.ts); re-exported here, where the format is.
+export { verifyChain } from "./evidence-chain";

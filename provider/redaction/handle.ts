@@ -33,6 +33,8 @@ export interface HandleContext {
   call: PacedCall;
   /** Stable for one session action within one run. */
   idempotencyKey: (sessionId: string, attempt: 1 | 2) => string;
+  /** Called right before a write is sent (the evidence's intent record); a throw stops it unsent. */
+  beforeWrite?: (sessionId: string) => void;
 }
 
 export function describeError(error: unknown): string {
@@ -96,6 +98,7 @@ export async function handleCurrent(ctx: HandleContext, session: SessionRecord, 
   const decision = planSession(ctx.action, session);
   if (decision.kind === "skip") return { id, result: "skipped", reason: decision.reason };
   if (ctx.dryRun) return { id, result: "would_act", statusBefore: session.status, created: session.created };
+  ctx.beforeWrite?.(id);
   try {
     const result = await ctx.call(ctx.action, () => ctx.api.act(ctx.action, id, ctx.idempotencyKey(id, attempt)));
     // Redact keys are shared by every run (sweepIdempotencyKey): a replay this run's own attempts

@@ -30,6 +30,8 @@ export const SKIP_REASONS = [
   "locked_by_other_job",
   /** Redaction Jobs: Stripe's validation of the job refused the session (its code is in the evidence). */
   "refused_by_job_validation",
+  /** Executing an approved plan again (after a kill): an earlier run of this plan already wrote to it. */
+  "done_by_this_plan",
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

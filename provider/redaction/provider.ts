@@ -157,6 +157,15 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     };
   }
 
+  /**
+   * The evidence file: its HMAC key from the environment (STRIPE_IDENTITY_EVIDENCE_KEY, never in
+   * state), and waiting for another resource of this program that writes the same file.
+   */
+  private evidenceRequest(path: string): Partial<BulkRunRequest> {
+    const key = (this.deps.env ?? process.env).STRIPE_IDENTITY_EVIDENCE_KEY || undefined;
+    return { evidencePath: path, evidenceFlag: "evidence.path", evidenceWaitMs: 10 * 60_000, tool: "pulumi-stripe-identity BulkRedaction", ...(key ? { evidenceKey: key } : {}) };
+  }
+
   /** previewCount: a dry run's count as a log line; never fails the preview (a warning instead). */
   private async previewCount(news: Record<string, unknown>): Promise<void> {
     let args: BulkRedactionArgs;
@@ -241,7 +250,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
         dryRun: args.dryRun,
         maxSessions: args.maxSessions,
         waitForProcessing: { ...DEFAULT_WAIT, timeoutMs: args.processingTimeoutSeconds * 1000 },
-        ...(args.evidence ? { evidencePath: args.evidence.path, tool: "pulumi-stripe-identity BulkRedaction" } : {}),
+        ...(args.evidence ? this.evidenceRequest(args.evidence.path) : {}),
         onProgress: (p) => progress(progressLine(p)),
         ...this.deps.runOverrides,
       });

@@ -74,6 +74,8 @@ export interface SweepReport extends SweepCounts {
   stoppedBecause?: string;
   /** The run's "now" (Stripe's clock, ms): what its relative dates resolved against. */
   nowMs?: number;
+  /** The account Stripe said the key acts on (asked for plans and evidence); null when unknown. */
+  accountId?: string | null;
   /** The HTTP status of the error that stopped the listing, if any (401: a bad key). */
   stoppedStatusCode?: number;
   /** Dry runs asked to: what the filter's time bound leaves out (bound-reach.ts). */

@@ -8,13 +8,16 @@
  * range; and sessions created after that second are outside the run.
  */
 import { randomUUID } from "node:crypto";
-import { accessSync, constants } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { UserInputError } from "../errors";
-import { EvidenceWriter, evidenceFilter, footerOf, jobRecord, sessionRecord } from "./evidence";
+import { evidenceFilter, footerCounts, jobRecord, sessionRecord } from "./evidence";
+import { openEvidenceWriter, type EvidenceFs, type EvidenceWriter } from "./evidence-writer";
+import { writesOfPlan } from "./evidence-chain";
+import { absoluteFilter } from "./approved-plan";
+import { accountIdentity } from "../stripe/account";
+import { preparePrivateFile } from "./private-files";
 import type Stripe from "stripe";
 import { createStripeClient } from "../stripe/client";
-import { stripeSweepApi, type ApiCounters, type SweepApi } from "./api";
+import { stripeSweepApi, type ApiCounters, type SessionRecord, type SweepApi } from "./api";
 import { DEFAULT_RETRY_BUDGET, pacedCaller, type PacedCall, type RetryBudget } from "./call";
 import { compileFilter, parseFilter } from "./filter";
 import { countLeftOut } from "./bound-reach";
@@ -78,6 +81,18 @@ export interface BulkRunRequest {
   planned?: readonly PlannedEntry[];
   /** Append the run's evidence (header, a record per session handled, footer) to this file. */
   evidencePath?: string;
+  /** HMAC key for the evidence chain (see evidence.ts); without one the chain is keyless SHA-256. */
+  evidenceKey?: string;
+  /** How long to wait for another writer of the evidence file to finish (default: refuse at once). */
+  evidenceWaitMs?: number;
+  /** Tests: the file-system calls evidence writes go through (to inject ENOSPC). */
+  evidenceFs?: EvidenceFs;
+  /** Named in messages about the evidence file (`--evidence`, `evidence.path`). */
+  evidenceFlag?: string;
+  /** Ask Stripe which account the key acts on (GET /v1/account), for plans and evidence. */
+  identifyAccount?: boolean;
+  /** Executing an approved plan: its digest (into the evidence) and the account it was made on. */
+  plan?: { digest: string; accountId: string | null; matches?: (session: SessionRecord) => boolean };
   /** Named in the evidence header. */
   tool?: string;
   /**
@@ -109,12 +124,16 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
   const concurrency = request.concurrency ?? defaultConcurrency(rps);
   const timeoutMs = request.timeoutMs ?? 30_000;
   const ownsApi = request.api === undefined;
-  const client = request.api === undefined || (byJobs && request.jobsApi === undefined)
+  const evidenceFlag = request.evidenceFlag ?? "evidence";
+  // A device or a folder is refused before any request (reading /dev/zero never ends).
+  if (request.evidencePath !== undefined) preparePrivateFile(evidenceFlag, request.evidencePath);
+  const stripeClient = request.api === undefined || (byJobs && request.jobsApi === undefined)
     ? (request.stripe ?? createStripeClient({ apiKey: request.apiKey, apiBase: request.apiBase, stripeAccount: request.stripeAccount, maxNetworkRetries: 0, timeoutMs }))
     : undefined;
-  const api = request.api ?? stripeSweepApi(client!, { timeoutMs });
+  const api = request.api ?? stripeSweepApi(stripeClient!, { timeoutMs });
   // The jobs go through the same client, so the run's counters see their requests too.
-  const jobsApi = byJobs ? (request.jobsApi ?? stripeRedactionJobsApi(client!, { timeoutMs })) : undefined;
+  const jobsApi = byJobs ? (request.jobsApi ?? stripeRedactionJobsApi(stripeClient!, { timeoutMs })) : undefined;
+  let evidence: EvidenceWriter | undefined;
   const budgets = new Budgets(
     { globalRps: rps, documentedGlobalRps: DEFAULT_RPS[mode], endpointRps: request.endpointRequestsPerSecond ?? DEFAULT_ENDPOINT_RPS, pacer: request.pacer },
     { now: clock, sleep: request.sleep },
@@ -147,17 +166,33 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     const now = serverNow ?? localNow;
     const compiled = compileFilter(filter, now, { createdAtMost: Math.floor(now / 1000) });
     const common = { ...base, filter: compiled };
-    const evidence = request.evidencePath !== undefined ? openEvidence(request.evidencePath) : undefined;
+    // Paced and retried like every request of the run (a transient 5xx must not end it).
+    const accountId = await identify(request, stripeClient && ((fetch) => pacedCaller({ api, budgets, retry })("retrieve", fetch)), stripeClient);
+    evidence = request.evidencePath !== undefined
+      ? await openEvidenceWriter(request.evidencePath, { key: request.evidenceKey, flag: evidenceFlag, waitMs: request.evidenceWaitMs, fs: request.evidenceFs })
+      : undefined;
     const stamp = (): string => new Date(localNow + (clock() - started)).toISOString();
-    evidence?.append({
-      kind: "header", runId, tool: request.tool ?? "pulumi-stripe-identity", time: stamp(), action: request.action, mode,
-      account: request.stripeAccount ?? null, dryRun: request.dryRun ?? false, filter: evidenceFilter(filter),
-      ...(byJobs && !request.dryRun ? { strategy: "jobs" as const } : {}),
-    });
-    const onSession = (outcome: SessionOutcome): void => {
-      evidence?.append(sessionRecord(runId, request.action, outcome, stamp()));
-      request.onSession?.(outcome);
-    };
+    const writer = evidence;
+    const doneByPlan = request.plan && writer?.existing ? writesOfPlan(writer.existing, request.plan.digest) : undefined;
+    try {
+      writer?.append({
+        kind: "header", v: 2, runId, tool: request.tool ?? "pulumi-stripe-identity", time: stamp(), now: new Date(now).toISOString(),
+        chain: writer.hasher.mode, ...(writer.hasher.keyId ? { keyId: writer.hasher.keyId } : {}), action: request.action, mode,
+        account: request.stripeAccount ?? null, accountId, dryRun: request.dryRun ?? false, filter: evidenceFilter(absoluteFilter(filter, now)),
+        ...(request.plan ? { plan: { digest: request.plan.digest } } : {}),
+        ...(byJobs && !request.dryRun ? { strategy: "jobs" as const } : {}),
+      });
+    } catch (error) {
+      // Nothing was written to Stripe: an empty, stopped report that says why.
+      return { ...stoppedBeforeListing(request, error, api, baseline, clock() - started, "evidence"), nowMs: now, accountId };
+    }
+    const sweepEvidence = writer
+      ? {
+          intent: (id: string) => writer.append({ kind: "intent", runId, id, action: request.action, time: stamp() }),
+          outcome: (outcome: SessionOutcome) => writer.append(sessionRecord(runId, request.action, outcome, stamp())),
+        }
+      : undefined;
+    const onSession = (outcome: SessionOutcome): void => request.onSession?.(outcome);
     let counting: SweepReport | undefined;
     if (request.maxSessions !== undefined && !request.dryRun && !request.planned) {
       // Count first, touching nothing: a filter wider than meant is caught before the first write.
@@ -168,9 +203,9 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
     const report: SweepReport | JobsSweepReport = byJobs && !request.dryRun
       ? await sweepByJobs({
         api, jobs: jobsApi!, budgets, filter: compiled, runId, retry, signal: request.signal, now: clock, sleep: request.sleep,
-        maxSessions: request.maxSessions, onSession, onProgress: request.onProgress, settings: request.jobSettings,
+        maxSessions: request.maxSessions, onSession: (outcome) => { sweepEvidence?.outcome(outcome); onSession(outcome); }, onProgress: request.onProgress, settings: request.jobSettings,
         waitForProcessing: request.waitForProcessing,
-        onJob: (event) => evidence?.append(jobRecord(runId, event, stamp())),
+        onJob: (event) => writer?.append(jobRecord(runId, event, stamp())),
         ...(request.planned ? { planned: request.planned } : {}),
       })
       : await sweep({
@@ -180,6 +215,9 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       maxSessions: request.dryRun ? undefined : request.maxSessions,
       onSession,
       ...(request.planned ? { planned: request.planned } : {}),
+      ...(doneByPlan ? { doneByPlan } : {}),
+      ...(request.plan?.matches ? { planMatches: request.plan.matches } : {}),
+      ...(sweepEvidence ? { evidence: sweepEvidence } : {}),
       waitForProcessing: request.waitForProcessing,
     });
     if (request.dryRun && request.maxSessions !== undefined && report.complete && report.matched > request.maxSessions) {
@@ -190,9 +228,19 @@ export async function runBulkRedaction(request: BulkRunRequest): Promise<SweepRe
       : undefined;
     // Every request of the run counts: the clock request, the counting pass, the sweep and the count of what the bound leaves out.
     const total = api.counters();
-    evidence?.append(footerOf(runId, report, stamp()));
-    return { ...report, ...(leftOut ? { leftOutByTimeBound: leftOut } : {}), nowMs: now, requests: total.requests - baseline.requests, rateLimited: total.rateLimited - baseline.rateLimited, elapsedMs: clock() - started };
+    if (writer && !writer.broken) {
+      try {
+        writer.append({ kind: "footer", runId, time: stamp(), records: writer.records, counts: footerCounts(report) });
+      } catch {
+        // The report below says so: the run is complete in Stripe, its evidence is not.
+      }
+    }
+    const evidenceBroken = writer?.broken;
+    const counted = { ...report, ...(leftOut ? { leftOutByTimeBound: leftOut } : {}), nowMs: now, accountId, requests: total.requests - baseline.requests, rateLimited: total.rateLimited - baseline.rateLimited, elapsedMs: clock() - started };
+    if (evidenceBroken && report.complete) return { ...counted, complete: false, stoppedBecause: evidenceBroken.message };
+    return counted;
   } finally {
+    evidence?.close();
     if (ownsApi) api.close();
   }
 }
@@ -206,25 +254,34 @@ export async function serverClock(call: PacedCall, api: SweepApi): Promise<numbe
   return page.serverTimeMs;
 }
 
-/** Opens the evidence file for appending, or says which path cannot be written (before any write to Stripe). */
-function openEvidence(path: string): EvidenceWriter {
-  try {
-    const writer = new EvidenceWriter(path);
-    accessSync(dirname(resolve(path)), constants.W_OK);
-    return writer;
-  } catch (error) {
-    throw new UserInputError(`evidence: cannot append to ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+/**
+ * The account the key acts on, when plans or evidence need it; refuses an approved plan made on
+ * another account before any write (its sessions would all answer 404 here).
+ */
+async function identify(
+  request: BulkRunRequest,
+  call: (<T>(fetch: () => Promise<T>) => Promise<T>) | undefined,
+  stripe: Stripe | undefined,
+): Promise<string | null> {
+  if (!request.identifyAccount && !request.plan && request.evidencePath === undefined) return null;
+  const identity = stripe && call ? await call(() => accountIdentity(stripe)) : ({ known: false, reason: "no client" } as const);
+  const accountId = identity.known ? identity.accountId : null;
+  const planned = request.plan?.accountId;
+  if (planned) {
+    if (accountId === null) throw new UserInputError(`--plan: the plan was made on account ${planned}, and this key may not read which account it acts on; use a key that may`);
+    if (accountId !== planned) throw new UserInputError(`--plan: the plan was made on account ${planned}; this key acts on ${accountId}. Nothing was changed`);
   }
+  return accountId;
 }
 
 /** A run whose first request failed: an incomplete report, as if its listing had failed. */
-function stoppedBeforeListing(request: BulkRunRequest, error: unknown, api: SweepApi, baseline: ApiCounters, elapsedMs: number): SweepReport {
+function stoppedBeforeListing(request: BulkRunRequest, error: unknown, api: SweepApi, baseline: ApiCounters, elapsedMs: number, what = "listing"): SweepReport {
   const tally = new Tally();
   const counters = api.counters();
   tally.counts.requests = counters.requests - baseline.requests;
   tally.counts.rateLimited = counters.rateLimited - baseline.rateLimited;
   tally.counts.elapsedMs = elapsedMs;
-  const report = tally.report(request.action, request.dryRun ?? false, `listing failed: ${describeError(error)}`);
+  const report = tally.report(request.action, request.dryRun ?? false, what === "listing" ? `listing failed: ${describeError(error)}` : describeError(error));
   const { statusCode } = errorFacts(error);
   return statusCode !== undefined ? { ...report, stoppedStatusCode: statusCode } : report;
 }

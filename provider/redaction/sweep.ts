@@ -21,19 +21,28 @@ import { listMatching, PAGE_SIZE } from "./lister";
 import type { Budgets } from "./budgets";
 import type { BulkAction } from "./plan";
 import { BoundedQueue } from "./queue";
-import { planSession, type SkipReason } from "./plan";
+import { planSession } from "./plan";
+import { missingFromPlan, planCheckOf, type PlannedEntry } from "./plan-check";
 import { handledCount, Tally, type SessionOutcome, type SweepPhase, type SweepProgress, type SweepReport } from "./report";
 import { waitForChecks, type Recheck, type WaitSettings } from "./wait";
 
 /** More workers than this never helps against an API rate limit. */
 export const MAX_WORKERS = 1000;
 
-/** A session of an approved plan, as the engine needs it (approved-plan.ts has the file format). */
-export interface PlannedEntry {
-  id: string;
-  status: string;
-  created: number;
+export type { PlannedEntry } from "./plan-check";
+
+/**
+ * Where a run's evidence goes. `intent` is called before each write to Stripe and must be durable
+ * when it returns; `outcome` after each session. A throw from either stops the run at once (no
+ * further write is sent) with the error's message as the reason; the report stays exact.
+ */
+export interface SweepEvidence {
+  intent(sessionId: string): void;
+  outcome(outcome: SessionOutcome): void;
 }
+
+/** Thrown through handleSession when the intent could not be recorded: the write was not sent. */
+class EvidenceStopped extends Error {}
 
 export interface SweepOptions {
   api: SweepApi;
@@ -65,14 +74,14 @@ export interface SweepOptions {
    * still have its planned status and match the filter.
    */
   planned?: readonly PlannedEntry[];
+  /** Planned sessions an earlier run of the same plan wrote to (from its evidence). */
+  doneByPlan?: ReadonlySet<string>;
+  /** The plan's own check of a re-read session (its digested identifying values). */
+  planMatches?: (session: SessionRecord) => boolean;
+  evidence?: SweepEvidence;
   /** Wait for sessions Stripe is still checking instead of skipping them (BulkRedaction). */
   waitForProcessing?: WaitSettings;
   sleep?: Sleep;
-}
-
-function planCheckOf(planned: NonNullable<SweepOptions["planned"]>): (session: SessionRecord) => SkipReason | undefined {
-  const status = new Map(planned.map((entry) => [entry.id, entry.status]));
-  return (session) => (status.get(session.id) === session.status ? undefined : "changed_since_plan");
 }
 
 export async function sweep(options: SweepOptions): Promise<SweepReport> {
@@ -163,9 +172,21 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     dryRun,
     matches: filter.matches,
     freshRead: options.planned ? true : (options.freshReads ?? needsFreshRead(action, filter.leavable)),
-    ...(options.planned ? { planCheck: planCheckOf(options.planned) } : {}),
+    ...(options.planned ? { planCheck: planCheckOf(action, options.planned, options.doneByPlan, options.planMatches) } : {}),
     call,
     idempotencyKey: (id: string, attempt: 1 | 2) => sweepIdempotencyKey(options.runId, action, id, attempt),
+    ...(options.evidence ? { beforeWrite: (id: string) => recordIntent(options.evidence!, id) } : {}),
+  };
+  /** The evidence failed: stop at once, dropping what is queued; in-flight writes finish and are counted. */
+  const evidenceFailed = (error: unknown): void => stop(describeError(error), true);
+  const recordIntent = (evidence: SweepEvidence, id: string): void => {
+    if (stoppedBecause !== undefined) throw new EvidenceStopped();
+    try {
+      evidence.intent(id);
+    } catch (error) {
+      evidenceFailed(error);
+      throw new EvidenceStopped();
+    }
   };
   const worker = async (): Promise<void> => {
     for (;;) {
@@ -180,15 +201,28 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
       try {
         outcome = await handleSession(handleContext, session);
       } catch (error) {
+        if (error instanceof EvidenceStopped) {
+          // Not written to, not handled: the report counts only sessions with an outcome.
+          tally.counts.matched--;
+          return;
+        }
         // handleSession turns API errors into outcomes; this is a bug's last line of defence.
         outcome = { id: session.id, result: "failed", message: describeError(error) };
       }
+      if (options.planned) outcome = missingFromPlan(outcome);
       if (waitsFor(outcome)) waiting.push(outcome.id);
       else finish(outcome);
     }
   };
   const finish = (outcome: SessionOutcome): void => {
     tally.record(outcome);
+    if (options.evidence) {
+      try {
+        options.evidence.outcome(outcome);
+      } catch (error) {
+        evidenceFailed(error);
+      }
+    }
     safely(() => options.onSession?.(outcome));
     progress();
   };
@@ -201,7 +235,13 @@ export async function sweep(options: SweepOptions): Promise<SweepReport> {
     const { session } = read;
     const decision = planSession(action, session);
     if (decision.kind === "skip" && decision.reason === "processing" && filter.matches(session)) return "still_processing";
-    return handleCurrent(handleContext, session, 1);
+    try {
+      return await handleCurrent(handleContext, session, 1);
+    } catch (error) {
+      // The run is stopping (see recordIntent): the session stays untouched, as if still checked.
+      if (error instanceof EvidenceStopped) return "still_processing";
+      throw error;
+    }
   };
 
   // Bounded whatever the caller asks: each worker is a promise chain, and more never helps.

@@ -52,8 +52,12 @@ test("a sweep with --evidence, then verify: 4 while redactions are processing, 0
   const chain = verifyChain(content);
   expect(chain.ok).toBe(true);
   if (!chain.ok) return;
-  expect(chain.lines.map((l) => l.kind)).toEqual(["header", ...Array(8).fill("session"), "footer"]);
-  expect(chain.lines[0]).toMatchObject({ action: "redact", mode: "test", account: null, tool: "stripe-identity-sweep" });
+  expect(chain.lines.filter((l) => l.kind !== "intent").map((l) => l.kind)).toEqual(["header", ...Array(8).fill("session"), "footer"]);
+  expect(chain.lines[0]).toMatchObject({ action: "redact", mode: "test", account: null, accountId: expect.stringMatching(/^acct_/), tool: "stripe-identity-sweep" });
+  // Write ahead: each redaction's intent comes before its outcome record.
+  const kinds = chain.lines.map((l) => `${l.kind}:${(l as { id?: string }).id ?? ""}`);
+  for (const l of chain.lines) if (l.kind === "session" && l.result === "redacted") expect(kinds.indexOf(`intent:${l.id}`)).toBeLessThan(kinds.indexOf(`session:${l.id}`));
+  expect(chain.lines.filter((l) => l.kind === "intent")).toHaveLength(6);
   const records = chain.lines.filter((l) => l.kind === "session");
   expect(records.filter((r) => r.kind === "session" && r.result === "redacted")).toHaveLength(6);
   for (const r of records) if (r.kind === "session" && r.result === "redacted") expect(r).toMatchObject({ statusBefore: "verified", redactionAfter: "processing", requestId: expect.stringMatching(/^req_/) });
