@@ -144,8 +144,11 @@ export function readPlan(path: string, expect: PlanExpectations): { plan: Approv
   }
   // The identifying bound may be held only as a digest: the planned sessions' own times bound the
   // run's filter (the run acts on the planned sessions only; the filter is their re-check).
-  const latest = plan.sessions.reduce((max, s) => Math.max(max, s.created), BEFORE_ANY_SESSION);
-  const withBound = plan.filter.createdBefore === undefined ? { ...plan.filter, createdBefore: new Date((latest + 1) * 1000).toISOString() } : plan.filter;
+  // The earliest planned session's second (not the latest's: a plan made within the last second
+  // would end its range after "now", which bounds nothing); the run itself ends at Stripe's now.
+  const earliest = plan.sessions.reduce((min, s) => Math.min(min, s.created), Math.floor(created / 1000));
+  const unbounded = plan.filter.createdBefore === undefined && plan.filter.createdAfter === undefined;
+  const withBound = unbounded ? { ...plan.filter, createdAfter: new Date(Math.max(earliest, BEFORE_ANY_SESSION + 1) * 1000).toISOString() } : plan.filter;
   const filter = RedactionFilter.safeParse(withBound);
   if (!filter.success) throw new UserInputError(`--plan: the plan's filter is not valid: ${filter.error.issues[0].message}`);
   return { plan, filter: filter.data };
