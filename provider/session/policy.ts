@@ -86,3 +86,25 @@ export function planDelete(situation: DeleteSituation): DeleteAction {
         : { kind: "leave", severity: "warn", reason: "Stripe does not allow redacting a canceled session: left as it is" };
   }
 }
+
+/**
+ * What deleting the old session of a replace will do, in words for a preview warning; undefined
+ * when it changes nothing in Stripe. The old state's policy applies (its delete reads the state),
+ * whatever the new args say.
+ */
+export function replaceEffect(oldId: string, situation: DeleteSituation): string | undefined {
+  const action = planDelete(situation);
+  const policy = `deletionPolicy ${situation.policy}`;
+  switch (action.kind) {
+    case "redact":
+      return `redact the old session ${oldId}, erasing its personal data for good (${policy})`;
+    case "cancel":
+      return `cancel the old session ${oldId} (${policy})`;
+    case "wait":
+      return `wait for the old session ${oldId} to finish processing, then ${situation.policy} it (${policy})`;
+    case "error":
+      return `fail to delete the old session ${oldId}: ${action.reason}`;
+    default:
+      return undefined;
+  }
+}

@@ -12,13 +12,13 @@ import { createStripeClient } from "../stripe/client";
 import { isResourceMissing } from "../stripe/errors";
 import { keyMode, type KeyMode } from "../stripe/keys";
 import { apiFailure, sessionApi, type ApiSession, type SessionApi } from "./api";
-import { checkArgs } from "./check";
-import { asRecord, isUpdatable, planDiff } from "./diff";
-import { sameValue } from "../values";
+import { checkArgs, userArgs } from "./check";
+import { isUpdatable, planDiff } from "./diff";
+import { asRecord, namedFailures, sameValue } from "../values";
 import { createIdempotencyKey } from "./create-key";
-import { argsOfState, changedUpdatableFields, createParams, sessionAsArgs, toOutputs, updateParams } from "./mapping";
-import { modeMismatch, modeName } from "./policy";
-import { DEFAULT_POLL_POLICY, deleteSession } from "./remove";
+import { argsForState, argsOfState, changedUpdatableFields, createParams, sessionAsArgs, toOutputs, updateParams } from "./mapping";
+import { modeMismatch, modeName, replaceEffect } from "./policy";
+import { DEFAULT_POLL_POLICY, deleteSession, observationOfState, policyOf } from "./remove";
 import { pulumiLogger, type Logger } from "../log";
 import { CREATE_ONLY_FIELDS, LifecycleShape, SessionArgs, SessionComputedShape, SessionParamsShape, type SessionOutputs } from "./schema";
 
@@ -50,13 +50,29 @@ function parseArgs(inputs: unknown): SessionArgs {
   if (outcome.failures.length > 0) {
     throw new UserInputError(`invalid VerificationSession args: ${outcome.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
   }
-  return SessionArgs.parse(Object.fromEntries(Object.entries(outcome.inputs).filter(([key]) => !key.startsWith("__"))));
+  return SessionArgs.parse(userArgs(outcome.inputs));
 }
 
 interface Client {
   api: SessionApi;
   apiKey: string;
   mode: KeyMode | undefined;
+}
+
+/** The resource's name from its (hidden) tag, for log lines. */
+function resourceNameOf(values: Record<string, unknown>): string | undefined {
+  const tag = (values.__pulumiTag ?? values.pulumiTag) as { resource?: unknown } | undefined;
+  return typeof tag?.resource === "string" ? tag.resource : undefined;
+}
+
+function urnOf(values: Record<string, unknown>): string | undefined {
+  return typeof values.__resourceUrn === "string" && values.__resourceUrn.startsWith("urn:") ? values.__resourceUrn : undefined;
+}
+
+/** Outputs with the resource's hidden URN kept, so a later delete can attach its lines to it. */
+function withUrn<T extends object>(outs: T, values: Record<string, unknown>): T {
+  const urn = urnOf(values);
+  return urn ? { ...outs, __resourceUrn: urn } : outs;
 }
 
 function accountName(account: string | null): string {
@@ -68,6 +84,11 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
   /** One client per connected account ("" for the platform's own). */
   private clients = new Map<string, Client>();
   private readonly log: Logger;
+  /** Ids read by a refresh, whose diff comes next in this process: whether the read found the status moved. */
+  private readonly refreshed = new Map<string, boolean>();
+  /** Replaces diff announced (URN or name -> old id), and what create made of them (old id -> new id). */
+  private readonly replacing = new Map<string, string>();
+  private readonly replacedBy = new Map<string, string>();
   private readonly sleep: Sleep;
   private readonly now: () => number;
 
@@ -84,11 +105,42 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
 
   check = async (_olds: unknown, news: unknown): Promise<pulumi.dynamic.CheckResult> => {
     const { inputs, failures } = checkArgs(news);
-    return { inputs, failures };
+    return { inputs, failures: namedFailures(failures, userArgs(asRecord(news))) };
   };
 
+  /**
+   * No API call. Says at preview (and again at up), on the resource, why a drift replaces and what
+   * the replace will do to the old session. A refresh diffs right after its read: what the read
+   * found (a status that moved) is the change, so `pulumi refresh --diff` shows it.
+   */
   diff = async (id: string, olds: unknown, news: unknown): Promise<pulumi.dynamic.DiffResult> => {
-    const plan = planDiff(id, asRecord(olds), asRecord(news));
+    const state = asRecord(olds);
+    const values = asRecord(news);
+    const plan = planDiff(id, state, values);
+    const readChanged = this.refreshed.get(id);
+    if (readChanged !== undefined) {
+      this.refreshed.delete(id);
+      return { changes: plan.changes || readChanged, replaces: plan.replaces, deleteBeforeReplace: false };
+    }
+    const name = resourceNameOf(values) ?? resourceNameOf(state) ?? id;
+    const urn = urnOf(values);
+    if (plan.drift) this.log.warn(`VerificationSession ${name}: ${id}: ${plan.drift}; recreateOnCanceled replaces it with a new session (set recreateOnCanceled: false to keep it as it is)`, urn);
+    if (plan.replaces.length > 0) {
+      const effect = replaceEffect(id, {
+        observation: observationOfState(state) ?? { found: true, status: "requires_input", redactionStatus: null },
+        policy: policyOf(state),
+        stateLivemode: typeof state.livemode === "boolean" ? state.livemode : undefined,
+        keyMode: this.currentConfig().apiKey ? keyMode(this.currentConfig().apiKey as string) : undefined,
+      });
+      if (effect) {
+        this.replacing.set(urn ?? name, id);
+        this.log.warn(
+          `VerificationSession ${name}: this replace (${plan.replaces.join(", ")} changed) will ${effect} once the new session exists. ` +
+            `To keep it, set deletionPolicy: "retain" and run \`pulumi up\` before this change (the old session's recorded policy applies)`,
+          urn,
+        );
+      }
+    }
     return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: false };
   };
 
@@ -113,11 +165,23 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
           session = current;
         }
       }
-      return { id: session.id, outs: toOutputs(session, args, account) };
+      this.noteReplacement(args, inputs, session.id);
+      return { id: session.id, outs: withUrn(toOutputs(session, args, account), asRecord(inputs)) };
     } catch (error) {
       throw apiFailure("create", undefined, error, apiKey);
     }
   };
+
+  /** A replacement was created: say so with both ids, and remember the pair for the old one's delete. */
+  private noteReplacement(args: SessionArgs, inputs: unknown, newId: string): void {
+    const urn = urnOf(asRecord(inputs));
+    const name = args.pulumiTag?.resource ?? newId;
+    const oldId = this.replacing.get(urn ?? name);
+    if (oldId === undefined) return;
+    this.replacing.delete(urn ?? name);
+    this.replacedBy.set(oldId, newId);
+    this.log.info(`VerificationSession ${name}: created ${newId} to replace ${oldId}; Pulumi deletes ${oldId} next, by its deletionPolicy`, false, urn);
+  }
 
   read = async (id: string, props?: unknown): Promise<pulumi.dynamic.ReadResult<SessionOutputs>> => {
     const state = asRecord(props);
@@ -127,7 +191,10 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     this.assertMode(id, state, "read");
     try {
       const session = await api.retrieve(id, args.includeReportSummary);
-      return { id: session.id, props: toOutputs(session, args, account) };
+      const props = withUrn(toOutputs(session, args, account), state);
+      const moved = (["status", "redactionStatus", "lastError"] as const).some((key) => !sameValue(state[key] ?? null, props[key] ?? null));
+      this.refreshed.set(id, moved);
+      return { id: session.id, props };
     } catch (error) {
       // 404 in the key's own mode (the mode was checked above): gone, and Pulumi drops it on refresh.
       if (isResourceMissing(error)) return { id: "" };
@@ -142,13 +209,13 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     // Lifecycle-only change: new args over the state's computed fields, no API call.
     if (Object.keys(params).length === 0) {
       const computed = StateComputed.parse(Object.fromEntries(Object.keys(SessionComputedShape).map((k) => [k, state[k]])));
-      return { outs: { ...args, ...computed } as SessionOutputs };
+      return { outs: withUrn({ ...argsForState(args), ...computed } as SessionOutputs, asRecord(news)) };
     }
     const account = this.assertAccount(id, state, this.accountFor(args), "update");
     const { api, apiKey } = this.connect(account);
     this.assertMode(id, state, "update");
     try {
-      return { outs: toOutputs(await api.update(id, params, args.includeReportSummary), args, account) };
+      return { outs: withUrn(toOutputs(await api.update(id, params, args.includeReportSummary), args, account), asRecord(news)) };
     } catch (error) {
       throw apiFailure("update", id, error, apiKey);
     }
@@ -158,8 +225,11 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     const state = asRecord(props);
     const account = this.assertAccount(id, state, this.accountFor(stateArgs(state)), "delete");
     const { api, apiKey, mode } = this.connect(account);
+    const replacement = this.replacedBy.get(id);
+    const name = resourceNameOf(state);
+    const note = replacement ? ` (${name ?? "resource"} replaced it with ${replacement})` : name ? ` (${name})` : "";
     await deleteSession(
-      { api, apiKey, keyMode: mode, log: this.log, sleep: this.sleep, now: this.now, pollPolicy: this.deps.pollPolicy ?? DEFAULT_POLL_POLICY },
+      { api, apiKey, keyMode: mode, log: this.log, sleep: this.sleep, now: this.now, pollPolicy: this.deps.pollPolicy ?? DEFAULT_POLL_POLICY, note, urn: urnOf(state) },
       id,
       state,
     );
@@ -192,6 +262,10 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     const baseline = { ...existing, metadata: Object.fromEntries(Object.keys(args.metadata ?? {}).map((k) => [k, existing.metadata?.[k] ?? ""])) };
     const desired = { ...baseline, ...Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) } as SessionArgs;
     const changed = changedUpdatableFields(baseline, desired);
+    this.log.info(
+      `VerificationSession ${args.pulumiTag?.resource ?? id}: adopted existing session ${id} (adoptSessionId; ${session.status}${changed.length > 0 ? `; updating ${changed.join(", ")}` : ""}). ` +
+        `Pulumi manages it from now on: its deletionPolicy (${args.deletionPolicy}) applies when the resource is deleted`,
+    );
     if (changed.length === 0) return { id: session.id, outs: toOutputs(session, args, account) };
     if (!isUpdatable({ status: session.status, redactionStatus: session.redaction?.status ?? null })) {
       throw new UserInputError(`adoptSessionId: ${id} is ${session.status}${session.redaction ? " and redacted" : ""}, so ${changed.join(", ")} cannot be changed; leave them unset or match the session`);
