@@ -145,7 +145,14 @@ export const SessionComputedShape = {
 };
 
 /** Outputs = inputs (after defaults) + what Stripe reports. `verified_outputs` is never here. */
-export const SessionOutputs = z.strictObject({ ...SessionParamsShape, ...LifecycleShape, ...SessionComputedShape });
+export const SessionOutputs = z.strictObject({
+  ...SessionParamsShape,
+  ...LifecycleShape,
+  ...SessionComputedShape,
+  // Hidden (`__` keys: never shown in a diff): the tag's source and the resource's URN for log lines.
+  __pulumiTag: PulumiTag.optional(),
+  __resourceUrn: z.string().optional(),
+});
 export type SessionOutputs = z.output<typeof SessionOutputs>;
 
 /** Field classes for the diff (DESIGN section 6). */
