@@ -300,8 +300,8 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     if (stillProcessing > 0) {
       // Personal data left behind is a failed run, not a warning: a teardown must not succeed with it.
       const text =
-        `${label}: ${stillProcessing} matching session(s) were still processing after ${args.processingTimeoutSeconds} s: ${idList(processing, stillProcessing)} ` +
-        `(Stripe is checking them; they cannot be ${args.action === "redact" ? "redacted" : "canceled"} until the checks finish). ` +
+        `${label}: ${stillProcessing} matching session(s) were still processing after ${args.processingTimeoutSeconds} s ` +
+        `(Stripe is checking them; they cannot be ${args.action === "redact" ? "redacted" : "canceled"} until the checks finish): ${idList(processing, stillProcessing)}. ` +
         `${summaryLine(report)}.${kept} Run ${retry} again once their checks finish (or raise processingTimeoutSeconds).`;
       throw new IdentityError(redactSecret(text, apiKey));
     }
