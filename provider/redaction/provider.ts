@@ -29,6 +29,7 @@ import { recheckRedactions } from "./completion";
 import { createStripeClient } from "../stripe/client";
 import { errorFacts } from "../stripe/errors";
 import { DEFAULT_WAIT } from "./wait";
+import { runKeyRecord } from "./run-key";
 
 export { MAX_PENDING_KEPT, type BulkRedactionOutputs };
 
@@ -100,7 +101,10 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     const args = parseBulkArgs(inputs);
     const id = `bulkredaction-${randomUUID()}`;
     const runAccount = this.accountFor(args);
-    const outputs = runsOn(args.runOn, "create") ? await this.run(args, "create", runAccount, NO_RUN, urnOf(inputs)) : NO_RUN;
+    // Without a run now, the key and its account are still recorded: a later teardown checks them.
+    const outputs = runsOn(args.runOn, "create")
+      ? await this.run(args, "create", runAccount, NO_RUN, urnOf(inputs))
+      : { ...NO_RUN, ...(await runKeyRecord(this.runRequest(args, runAccount), `BulkRedaction ${args.resourceName ?? ""} (create)`, {})) };
     return { id, outs: { ...storedArgs(args, inputs), ...outputs, runAccount } };
   };
 
@@ -108,7 +112,9 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     const args = parseBulkArgs(news);
     const runAccount = this.assertAccount(olds, this.accountFor(args), "update");
     const before = previousOutputs(olds);
-    const outputs = runsOn(args.runOn, "update") ? await this.run(args, "update", runAccount, before, urnOf(news)) : before;
+    const outputs = runsOn(args.runOn, "update")
+      ? await this.run(args, "update", runAccount, before, urnOf(news), olds)
+      : { ...before, ...(await runKeyRecord(this.runRequest(args, runAccount), `BulkRedaction ${args.resourceName ?? ""} (update)`, olds)) };
     return { outs: { ...storedArgs(args, news), ...outputs, runAccount } };
   };
 
@@ -126,7 +132,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
       return;
     }
     if (!runsOn(args.runOn, "destroy")) return;
-    await this.run(args, "destroy", this.assertAccount(props, this.accountFor(args), "destroy"), NO_RUN, urnOf(props));
+    await this.run(args, "destroy", this.assertAccount(props, this.accountFor(args), "destroy"), NO_RUN, urnOf(props), props);
   };
 
   /**
@@ -257,11 +263,13 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   /** Runs the sweep for one phase; throws (naming failed ids) unless every matched session was handled. */
-  private async run(args: BulkRedactionArgs, phase: RunPhase, account: string | null, before: BulkRedactionOutputs, urn: string | undefined): Promise<BulkRedactionOutputs> {
+  private async run(args: BulkRedactionArgs, phase: RunPhase, account: string | null, before: BulkRedactionOutputs, urn: string | undefined, state: Record<string, unknown> = {}): Promise<BulkRedactionOutputs & Record<string, unknown>> {
     const apiKey = requireApiKey(this.currentConfig());
     const name = args.resourceName ?? "";
     const where = account === null ? "" : `, ${account}`;
     const label = `BulkRedaction ${name} (${phase}${where}${args.dryRun ? ", dry run" : ""})`;
+    const request = this.runRequest(args, account);
+    const keyState = await runKeyRecord(request, label, state);
     // The row shows the name; the line still leads with it (and the count) for the log and narrow terminals.
     const progress = throttle((line: string) => this.log.info(`${name}: ${line}`, true, urn), this.deps.progressIntervalMs ?? 2_000);
     this.log.info(`${label}: ${args.action} sessions matching ${JSON.stringify(args.filter)}`, false, urn);
@@ -276,7 +284,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
           if (outcome.result === "skipped" && outcome.reason === "already_redacted") finished.add(outcome.id);
           if (outcome.result === "skipped" && outcome.reason === "processing" && processing.length < NAMED_IDS) processing.push(outcome.id);
         },
-        ...this.runRequest(args, account),
+        ...request,
         dryRun: args.dryRun,
         maxSessions: args.maxSessions,
         waitForProcessing: { ...DEFAULT_WAIT, timeoutMs: args.processingTimeoutSeconds * 1000 },
@@ -325,6 +333,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
       lastRunPhase: phase,
       pendingRedaction: pending.pendingRedaction,
       pendingUntracked: pending.pendingUntracked,
+      ...keyState,
     };
   }
 }

@@ -42,7 +42,8 @@ export function modeMismatch(stateLivemode: boolean | undefined, keyMode: KeyMod
   if (stateLivemode === undefined || keyMode === undefined || modeName(stateLivemode) === keyMode) return undefined;
   return (
     `the session was created in ${modeName(stateLivemode)} mode but the configured key is a ${keyMode}-mode key; ` +
-    `use a ${modeName(stateLivemode)}-mode key (stripe-identity:apiKey or STRIPE_API_KEY)`
+    `use a ${modeName(stateLivemode)}-mode key (stripe-identity:apiKey or STRIPE_API_KEY). ` +
+    "refresh and destroy use the key of the last `pulumi up`: after changing it, run `pulumi up` first, or pass --run-program"
   );
 }
 

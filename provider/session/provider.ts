@@ -4,15 +4,16 @@
  * provider/entry.ts; the key comes from configure() (stack config) or the environment.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
 import { resolveConfig, requireApiKey, type ConfigSource, type ProviderConfig } from "../config";
 import { AccountMismatchError, ModeMismatchError, UserInputError } from "../errors";
+import { keyChange, recordedConfigNote } from "../key-record";
 import { realSleep, type BackoffPolicy, type Sleep } from "../stripe/backoff";
 import { createStripeClient } from "../stripe/client";
 import { isResourceMissing } from "../stripe/errors";
 import { keyMode, type KeyMode } from "../stripe/keys";
 import { apiFailure, sessionApi, type ApiSession, type SessionApi } from "./api";
 import { checkArgs, userArgs } from "./check";
+import { accountName, keyChangedError, parseArgs, resourceNameOf, StateComputed, stateArgs, urnOf, withUrn } from "./state";
 import { isUpdatable, planDiff } from "./diff";
 import { asRecord, namedFailures, sameValue } from "../values";
 import { createIdempotencyKey } from "./create-key";
@@ -20,7 +21,7 @@ import { argsForState, argsOfState, changedUpdatableFields, createParams, sessio
 import { modeMismatch, modeName, replaceEffect } from "./policy";
 import { DEFAULT_POLL_POLICY, deleteSession, observationOfState, policyOf } from "./remove";
 import { pulumiLogger, type Logger } from "../log";
-import { CREATE_ONLY_FIELDS, LifecycleShape, SessionArgs, SessionComputedShape, SessionParamsShape, type SessionOutputs } from "./schema";
+import { CREATE_ONLY_FIELDS, SessionComputedShape, type SessionArgs, type SessionOutputs } from "./schema";
 
 export interface SessionProviderDeps {
   /** Where "left it as it is" decisions go; default: Pulumi's log (shown by the engine). */
@@ -33,50 +34,10 @@ export interface SessionProviderDeps {
   api?: (config: ProviderConfig, apiKey: string) => SessionApi;
 }
 
-/** Args as stored in state: lenient (unknown keys dropped) so older or newer state still loads. */
-const StateArgs = z.object({ ...SessionParamsShape, ...LifecycleShape });
-const StateComputed = z.object(SessionComputedShape).partial();
-
-function stateArgs(state: Record<string, unknown>): SessionArgs {
-  const raw = argsOfState(state);
-  const parsed = StateArgs.safeParse(raw);
-  // State this version cannot validate keeps its values (a refresh must never drop inputs).
-  return parsed.success ? parsed.data : ({ ...StateArgs.parse({}), ...raw } as SessionArgs);
-}
-
-/** The args of a create/update: check() validated them already; this is the last guard. */
-function parseArgs(inputs: unknown): SessionArgs {
-  const outcome = checkArgs(inputs);
-  if (outcome.failures.length > 0) {
-    throw new UserInputError(`invalid VerificationSession args: ${outcome.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-  }
-  return SessionArgs.parse(userArgs(outcome.inputs));
-}
-
 interface Client {
   api: SessionApi;
   apiKey: string;
   mode: KeyMode | undefined;
-}
-
-/** The resource's name from its (hidden) tag, for log lines. */
-function resourceNameOf(values: Record<string, unknown>): string | undefined {
-  const tag = (values.__pulumiTag ?? values.pulumiTag) as { resource?: unknown } | undefined;
-  return typeof tag?.resource === "string" ? tag.resource : undefined;
-}
-
-function urnOf(values: Record<string, unknown>): string | undefined {
-  return typeof values.__resourceUrn === "string" && values.__resourceUrn.startsWith("urn:") ? values.__resourceUrn : undefined;
-}
-
-/** Outputs with the resource's hidden URN kept, so a later delete can attach its lines to it. */
-function withUrn<T extends object>(outs: T, values: Record<string, unknown>): T {
-  const urn = urnOf(values);
-  return urn ? { ...outs, __resourceUrn: urn } : outs;
-}
-
-function accountName(account: string | null): string {
-  return account === null ? "the platform's own account (no stripeAccount)" : `connected account ${account}`;
 }
 
 export class SessionProvider implements pulumi.dynamic.ResourceProvider {
@@ -89,6 +50,9 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
   /** Replaces diff announced (URN or name -> old id), and what create made of them (old id -> new id). */
   private readonly replacing = new Map<string, string>();
   private readonly replacedBy = new Map<string, string>();
+  /** check() ran in this process: the program ran, so the config is the current one. */
+  private programRan = false;
+  private configNoted = false;
   private readonly sleep: Sleep;
   private readonly now: () => number;
 
@@ -104,6 +68,7 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
   };
 
   check = async (_olds: unknown, news: unknown): Promise<pulumi.dynamic.CheckResult> => {
+    this.programRan = true;
     const { inputs, failures } = checkArgs(news);
     return { inputs, failures: namedFailures(failures, userArgs(asRecord(news))) };
   };
@@ -124,6 +89,14 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     }
     const name = resourceNameOf(values) ?? resourceNameOf(state) ?? id;
     const urn = urnOf(values);
+    const change = keyChange(state, this.currentConfig().apiKey);
+    if (change) {
+      this.log.warn(
+        `VerificationSession ${name}: the key changed since ${id} was recorded (${change.was} -> ${change.now}). Before acting, the provider checks that the new key sees ` +
+          "the session (the same account) and refuses otherwise. `pulumi refresh` and `pulumi destroy` keep using the previous key until an `up` (or --run-program)",
+        urn,
+      );
+    }
     if (plan.drift) this.log.warn(`VerificationSession ${name}: ${id}: ${plan.drift}; recreateOnCanceled replaces it with a new session (set recreateOnCanceled: false to keep it as it is)`, urn);
     if (plan.replaces.length > 0) {
       const effect = replaceEffect(id, {
@@ -166,7 +139,7 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
         }
       }
       this.noteReplacement(args, inputs, session.id);
-      return { id: session.id, outs: withUrn(toOutputs(session, args, account), asRecord(inputs)) };
+      return { id: session.id, outs: withUrn(toOutputs(session, args, account), asRecord(inputs), apiKey) };
     } catch (error) {
       throw apiFailure("create", undefined, error, apiKey);
     }
@@ -189,13 +162,18 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     const account = this.assertAccount(id, state, this.accountFor(args), "read");
     const { api, apiKey } = this.connect(account);
     this.assertMode(id, state, "read");
+    this.noteRecordedConfig(apiKey);
+    const change = keyChange(state, apiKey);
     try {
       const session = await api.retrieve(id, args.includeReportSummary);
-      const props = withUrn(toOutputs(session, args, account), state);
+      if (change) this.log.info(`VerificationSession ${id}: the key changed since it was recorded (${change.was} -> ${change.now}); the new key sees the session, so it is the same account`, false, urnOf(state));
+      const props = withUrn(toOutputs(session, args, account), state, apiKey);
       const moved = (["status", "redactionStatus", "lastError"] as const).some((key) => !sameValue(state[key] ?? null, props[key] ?? null));
       this.refreshed.set(id, moved);
       return { id: session.id, props };
     } catch (error) {
+      // Another key's 404 says nothing about the session: it may live in another account.
+      if (isResourceMissing(error) && change) throw keyChangedError("refresh", id, change, urnOf(state));
       // 404 in the key's own mode (the mode was checked above): gone, and Pulumi drops it on refresh.
       if (isResourceMissing(error)) return { id: "" };
       throw apiFailure("retrieve", id, error, apiKey);
@@ -215,7 +193,7 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     const { api, apiKey } = this.connect(account);
     this.assertMode(id, state, "update");
     try {
-      return { outs: withUrn(toOutputs(await api.update(id, params, args.includeReportSummary), args, account), asRecord(news)) };
+      return { outs: withUrn(toOutputs(await api.update(id, params, args.includeReportSummary), args, account), asRecord(news), apiKey) };
     } catch (error) {
       throw apiFailure("update", id, error, apiKey);
     }
@@ -225,6 +203,18 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     const state = asRecord(props);
     const account = this.assertAccount(id, state, this.accountFor(stateArgs(state)), "delete");
     const { api, apiKey, mode } = this.connect(account);
+    this.noteRecordedConfig(apiKey);
+    const change = keyChange(state, apiKey);
+    if (change) {
+      this.assertMode(id, state, "delete");
+      // Before any write: a key of another account would see a 404 and call the session gone.
+      try {
+        await api.retrieve(id, false);
+      } catch (error) {
+        if (isResourceMissing(error)) throw keyChangedError("delete", id, change, urnOf(state));
+        throw apiFailure("retrieve", id, error, apiKey);
+      }
+    }
     const replacement = this.replacedBy.get(id);
     const name = resourceNameOf(state);
     const note = replacement ? ` (${name ?? "resource"} replaced it with ${replacement})` : name ? ` (${name})` : "";
@@ -308,6 +298,13 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
       );
     }
     return recorded;
+  }
+
+  /** refresh and destroy without the program act with the config of the last up: say which key, once. */
+  private noteRecordedConfig(apiKey: string): void {
+    if (this.programRan || this.configNoted) return;
+    this.configNoted = true;
+    this.log.info(recordedConfigNote(apiKey));
   }
 
   private connect(account: string | null): Client {

@@ -152,6 +152,9 @@ export const SessionOutputs = z.strictObject({
   // Hidden (`__` keys: never shown in a diff): the tag's source and the resource's URN for log lines.
   __pulumiTag: PulumiTag.optional(),
   __resourceUrn: z.string().optional(),
+  // Which key acted last (provider/key-record.ts): a digest and the mask, never the key.
+  __apiKeyDigest: z.string().optional(),
+  __apiKeyMask: z.string().optional(),
 });
 export type SessionOutputs = z.output<typeof SessionOutputs>;
 
