@@ -48,3 +48,12 @@ export function rowProgress(action: string, p: SweepProgress): string {
   const failed = p.failed + p.unknown;
   return `${counting}${done} of ${number(p.matched)} matched; listed ${number(p.listed)}, skipped ${number(p.skipped)}, failed ${number(failed)}; ${rate.toFixed(1)}/s`;
 }
+
+/** Processing sessions named in a timeout error; the rest are counted. */
+export const NAMED_IDS = 20;
+
+/** `vs_1, vs_2 and 38 more`: at most NAMED_IDS ids, then the count of the rest. */
+export function idList(ids: readonly string[], total: number): string {
+  const more = total - Math.min(ids.length, NAMED_IDS);
+  return ids.slice(0, NAMED_IDS).join(", ") + (more > 0 ? ` and ${more} more` : "");
+}

@@ -14,13 +14,13 @@
 import { randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { resolveConfig, requireApiKey, type ConfigSource, type ProviderConfig } from "../config";
-import { AccountMismatchError, IdentityError } from "../errors";
+import { IdentityError } from "../errors";
 import { pulumiLogger, type Logger } from "../log";
 import { keyMode, redactSecret } from "../stripe/keys";
 import { asRecord, namedFailures, sameValue } from "../values";
 import { EmptyRangeError } from "./filter";
 import { checkBulkArgs, DIFFED_FIELDS, hiddenOf, nameOf, parseBulkArgs, runsOn, storedArgs, urnOf, userInputs, type BulkRedactionArgs, type RunPhase } from "./inputs";
-import { accountWords, countWords, describeRun, rowProgress, workFor, type RunMoment } from "./describe";
+import { accountWords, countWords, describeRun, idList, NAMED_IDS, rowProgress, workFor, type RunMoment } from "./describe";
 import { carryPending, MAX_PENDING_KEPT, NO_RUN, previousOutputs, type BulkRedactionOutputs } from "./outputs";
 import { failureSummary, summaryLine, throttle } from "./progress";
 import type { SweepReport } from "./report";
@@ -29,7 +29,7 @@ import { recheckRedactions } from "./completion";
 import { createStripeClient } from "../stripe/client";
 import { errorFacts } from "../stripe/errors";
 import { DEFAULT_WAIT } from "./wait";
-import { runKeyRecord } from "./run-key";
+import { assertAccount, recordedAccount, runKeyRecord } from "./run-key";
 
 export { MAX_PENDING_KEPT, type BulkRedactionOutputs };
 
@@ -43,13 +43,6 @@ export interface BulkRedactionProviderDeps {
   progressIntervalMs?: number;
 }
 
-/** Processing sessions named in a timeout error; the rest are counted. */
-const NAMED_IDS = 20;
-
-function idList(ids: readonly string[], total: number): string {
-  const more = total - Math.min(ids.length, NAMED_IDS);
-  return ids.slice(0, NAMED_IDS).join(", ") + (more > 0 ? ` and ${more} more` : "");
-}
 
 export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
   private config: ProviderConfig | undefined;
@@ -90,7 +83,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     if (!args) return { changes: changes || everyUp, replaces, deleteBeforeReplace: false };
     const moment: RunMoment | undefined = replaces.length > 0 ? (runsOn(args.runOn, "create") ? "create" : undefined) : changed.length > 0 ? (runsOn(args.runOn, "update") ? "update" : undefined) : everyUp ? "everyUp" : undefined;
     if (moment) {
-      const work = await this.announce(args, moment, urnOf(news), this.recordedAccount(olds));
+      const work = await this.announce(args, moment, urnOf(news), recordedAccount(olds));
       // everyUp with nothing to do is no change; uncounted (previewCount false, or no answer), it is one.
       if (moment === "everyUp") changes = work === undefined || work > 0;
     }
@@ -110,7 +103,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
 
   update = async (_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.UpdateResult> => {
     const args = parseBulkArgs(news);
-    const runAccount = this.assertAccount(olds, this.accountFor(args), "update");
+    const runAccount = assertAccount(olds, this.accountFor(args), "update");
     const before = previousOutputs(olds);
     const outputs = runsOn(args.runOn, "update")
       ? await this.run(args, "update", runAccount, before, urnOf(news), olds)
@@ -132,7 +125,7 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
       return;
     }
     if (!runsOn(args.runOn, "destroy")) return;
-    await this.run(args, "destroy", this.assertAccount(props, this.accountFor(args), "destroy"), NO_RUN, urnOf(props), props);
+    await this.run(args, "destroy", assertAccount(props, this.accountFor(args), "destroy"), NO_RUN, urnOf(props), props);
   };
 
   /**
@@ -237,29 +230,6 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
 
   private accountFor(args: BulkRedactionArgs): string | null {
     return args.stripeAccount ?? this.currentConfig().stripeAccount ?? null;
-  }
-
-  /** The account recorded in state; undefined for state from before accounts were recorded. */
-  private recordedAccount(state: Record<string, unknown>): string | null | undefined {
-    if (state.runAccount === undefined) return undefined;
-    return typeof state.runAccount === "string" ? state.runAccount : null;
-  }
-
-  /**
-   * The runs of one resource act on one account (recorded as `runAccount`). A teardown in another
-   * account, because the config changed since, would redact the wrong sessions and leave the right
-   * ones: an error naming both. State from before accounts were recorded has none to compare.
-   */
-  private assertAccount(state: Record<string, unknown>, configured: string | null, phase: RunPhase): string | null {
-    const recorded = this.recordedAccount(state);
-    if (recorded === undefined) return configured;
-    if (recorded !== configured) {
-      throw new AccountMismatchError(
-        `BulkRedaction ${nameOf(state)} (${phase}): its runs act on ${accountWords(recorded)} (recorded in state), but ${accountWords(configured)} is configured ` +
-          "(the stripeAccount arg, else stripe-identity:stripeAccount or STRIPE_ACCOUNT); configure it back; nothing was run and the resource stays in state",
-      );
-    }
-    return recorded;
   }
 
   /** Runs the sweep for one phase; throws (naming failed ids) unless every matched session was handled. */

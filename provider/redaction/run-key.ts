@@ -4,7 +4,9 @@
  * changed since is allowed only when Stripe says the new key acts on the same account: a teardown
  * with another account's key would redact that account's sessions and leave the right ones.
  */
-import { KeyChangedError } from "../errors";
+import { AccountMismatchError, KeyChangedError } from "../errors";
+import { accountWords } from "./describe";
+import { nameOf, type RunPhase } from "./inputs";
 import { keyChange, keyRecord } from "../key-record";
 import { accountIdentity } from "../stripe/account";
 import { createStripeClient } from "../stripe/client";
@@ -30,4 +32,27 @@ export async function runKeyRecord(key: RunKey, label: string, state: Record<str
     );
   }
   return { ...keyRecord(key.apiKey), [KEY_ACCOUNT]: account };
+}
+
+/** The connected account recorded in state; undefined for state from before accounts were recorded. */
+export function recordedAccount(state: Record<string, unknown>): string | null | undefined {
+  if (state.runAccount === undefined) return undefined;
+  return typeof state.runAccount === "string" ? state.runAccount : null;
+}
+
+/**
+ * The runs of one resource act on one account (recorded as `runAccount`). A teardown in another
+ * account, because the config changed since, would redact the wrong sessions and leave the right
+ * ones: an error naming both. State from before accounts were recorded has none to compare.
+ */
+export function assertAccount(state: Record<string, unknown>, configured: string | null, phase: RunPhase): string | null {
+  const recorded = recordedAccount(state);
+  if (recorded === undefined) return configured;
+  if (recorded !== configured) {
+    throw new AccountMismatchError(
+      `BulkRedaction ${nameOf(state)} (${phase}): its runs act on ${accountWords(recorded)} (recorded in state), but ${accountWords(configured)} is configured ` +
+        "(the stripeAccount arg, else stripe-identity:stripeAccount or STRIPE_ACCOUNT); configure it back; nothing was run and the resource stays in state",
+    );
+  }
+  return recorded;
 }

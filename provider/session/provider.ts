@@ -5,23 +5,24 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { resolveConfig, requireApiKey, type ConfigSource, type ProviderConfig } from "../config";
-import { AccountMismatchError, ModeMismatchError, UserInputError } from "../errors";
+import { AccountMismatchError, ModeMismatchError } from "../errors";
 import { keyChange, recordedConfigNote } from "../key-record";
 import { realSleep, type BackoffPolicy, type Sleep } from "../stripe/backoff";
 import { createStripeClient } from "../stripe/client";
 import { isResourceMissing } from "../stripe/errors";
 import { keyMode, type KeyMode } from "../stripe/keys";
-import { apiFailure, sessionApi, type ApiSession, type SessionApi } from "./api";
+import { apiFailure, sessionApi, type SessionApi } from "./api";
+import { adoptSession } from "./adopt";
 import { checkArgs, userArgs } from "./check";
 import { accountName, keyChangedError, parseArgs, resourceNameOf, StateComputed, stateArgs, urnOf, withUrn } from "./state";
-import { isUpdatable, planDiff } from "./diff";
+import { planDiff } from "./diff";
 import { asRecord, namedFailures, sameValue } from "../values";
 import { createIdempotencyKey } from "./create-key";
-import { argsForState, argsOfState, changedUpdatableFields, createParams, sessionAsArgs, toOutputs, updateParams } from "./mapping";
-import { modeMismatch, modeName, replaceEffect } from "./policy";
+import { argsForState, argsOfState, createParams, toOutputs, updateParams } from "./mapping";
+import { modeMismatch, replaceEffect } from "./policy";
 import { DEFAULT_POLL_POLICY, deleteSession, observationOfState, policyOf } from "./remove";
 import { pulumiLogger, type Logger } from "../log";
-import { CREATE_ONLY_FIELDS, SessionComputedShape, type SessionArgs, type SessionOutputs } from "./schema";
+import { SessionComputedShape, type SessionArgs, type SessionOutputs } from "./schema";
 
 export interface SessionProviderDeps {
   /** Where "left it as it is" decisions go; default: Pulumi's log (shown by the engine). */
@@ -121,7 +122,7 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     const args = parseArgs(inputs);
     const account = this.accountFor(args);
     const { api, apiKey } = this.connect(account);
-    if (args.adoptSessionId) return this.adopt(args, account);
+    if (args.adoptSessionId) return adoptSession({ ...this.connect(account), log: this.log }, args, account);
     try {
       const params = createParams(args);
       const derived = args.pulumiTag ? createIdempotencyKey(args.pulumiTag, params) : undefined;
@@ -224,48 +225,6 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
       state,
     );
   };
-
-  /** Manage an existing session: same mode as the key, create-only args must match, others applied. */
-  private async adopt(args: SessionArgs, account: string | null): Promise<pulumi.dynamic.CreateResult<SessionOutputs>> {
-    const { api, apiKey, mode } = this.connect(account);
-    const id = args.adoptSessionId as string;
-    let session: ApiSession;
-    try {
-      session = await api.retrieve(id, args.includeReportSummary);
-    } catch (error) {
-      if (isResourceMissing(error)) {
-        throw new UserInputError(`adoptSessionId: no VerificationSession ${id} is visible to this ${mode ?? "unknown"}-mode key in ${accountName(account)}`, { statusCode: 404 });
-      }
-      throw apiFailure("retrieve (adopt)", id, error, apiKey);
-    }
-    if (mode && modeName(session.livemode) !== mode) {
-      throw new ModeMismatchError(`adoptSessionId: ${id} is a ${modeName(session.livemode)}-mode session but the key is a ${mode}-mode key`);
-    }
-    const existing = sessionAsArgs(session);
-    if (session.type === "document" || session.type === "id_number") existing.type = session.type as "document" | "id_number";
-    // return_url is never returned by the API, so it cannot be compared.
-    const conflicts = CREATE_ONLY_FIELDS.filter((f) => f !== "returnUrl" && args[f] !== undefined && !sameValue(args[f], existing[f]));
-    if (conflicts.length > 0) {
-      throw new UserInputError(`adoptSessionId: ${id} differs in create-only fields (${conflicts.join(", ")}); match them to the session or leave them unset`);
-    }
-    // Only fields the user set are desired; metadata keys the user did not name are left alone.
-    const baseline = { ...existing, metadata: Object.fromEntries(Object.keys(args.metadata ?? {}).map((k) => [k, existing.metadata?.[k] ?? ""])) };
-    const desired = { ...baseline, ...Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) } as SessionArgs;
-    const changed = changedUpdatableFields(baseline, desired);
-    this.log.info(
-      `VerificationSession ${args.pulumiTag?.resource ?? id}: adopted existing session ${id} (adoptSessionId; ${session.status}${changed.length > 0 ? `; updating ${changed.join(", ")}` : ""}). ` +
-        `Pulumi manages it from now on: its deletionPolicy (${args.deletionPolicy}) applies when the resource is deleted`,
-    );
-    if (changed.length === 0) return { id: session.id, outs: toOutputs(session, args, account) };
-    if (!isUpdatable({ status: session.status, redactionStatus: session.redaction?.status ?? null })) {
-      throw new UserInputError(`adoptSessionId: ${id} is ${session.status}${session.redaction ? " and redacted" : ""}, so ${changed.join(", ")} cannot be changed; leave them unset or match the session`);
-    }
-    try {
-      return { id: session.id, outs: toOutputs(await api.update(id, updateParams(baseline, desired), args.includeReportSummary), args, account) };
-    } catch (error) {
-      throw apiFailure("update (adopt)", id, error, apiKey);
-    }
-  }
 
   private assertMode(id: string, state: Record<string, unknown>, operation: string): void {
     // The mode is the key's, whatever the account: no client needed to know it.

@@ -71,6 +71,15 @@ describeEngine("preview truth through the Pulumi CLI", (cli) => {
     expect(refresh.output).toMatch(/status\s*:\s*"requires_input" => "verified"/);
     expect(refresh.output).not.toMatch(/pulumiTag|resourceName|__resourceUrn/);
 
+    // A bad arg deep in the filter: preview names the field and the value, not `{<nil>}`, once, no trace.
+    await stack.setConfig({ "engine-preview-truth:badDate": "soon" });
+    const bad = await stack.op("preview");
+    expect(bad.code).not.toBe(0);
+    expect(bad.output).toMatch(/filter\.createdBefore \(got "soon"\): /);
+    expect(bad.output).not.toMatch(/<nil>|IdentityError|UserInputError/);
+    expect(bad.output).not.toMatch(NO_TRACE);
+    await stack.ok(["config", "rm", "engine-preview-truth:badDate", "--stack", stack.stackName]);
+
     // 4. A replace of a redact-policy session names the old session at preview; up logs both ids.
     // One more stale qa- session: the everyUp run has work again, and preview says so.
     await emulator.control.seed({ apiKey: key, count: 1, status: "requires_input", created: { from: now() - 3 * DAY, to: now() - 3 * DAY }, clientReferenceIdPrefix: "qa-" });

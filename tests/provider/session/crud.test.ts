@@ -179,6 +179,8 @@ describe("adopt, 404, mode mismatch", () => {
     });
     expect(calls).toEqual({ [RETRIEVE]: 1 });
     expect(created).toMatchObject({ id: existing.id, outs: { status: "requires_input", type: "document", adoptSessionId: existing.id } });
+    // The up says it adopted, with the id (pulumi import does not work for dynamic resources).
+    expect(bound.logs).toContainEqual({ level: "info", message: expect.stringMatching(new RegExp(`adopted existing session ${existing.id} \\(adoptSessionId; requires_input\\)`)) });
     // Updatable args given at adopt are applied (one update).
     const withMeta = await callsDuring(emulator, () => bound.provider.create({ adoptSessionId: existing.id, metadata: { owner: "pulumi" } }));
     expect(withMeta).toEqual({ [RETRIEVE]: 1, [UPDATE]: 1 });
