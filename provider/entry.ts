@@ -23,7 +23,25 @@ function build(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
   }
 }
 
+/**
+ * Pulumi's dynamic-provider host prints `${error}: ${error.stack}` to stderr for a failed check,
+ * diff, read or delete, then reports the same error again: a user read it three times, the first as
+ * `IdentityError: ...:`. Our deliberate errors have no stack (errors.ts), so that copy ends in ": "
+ * and is dropped here; the engine still shows the error under the resource and in the summary.
+ */
+let quieted = false;
+function quietDuplicateErrors(): void {
+  if (quieted) return;
+  quieted = true;
+  const original = console.error.bind(console);
+  console.error = (...args: unknown[]): void => {
+    if (args.length === 1 && typeof args[0] === "string" && /^[A-Za-z]*Error: [\s\S]*: $/.test(args[0])) return;
+    original(...args);
+  };
+}
+
 export function provider(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
+  quietDuplicateErrors();
   let instance = instances.get(kind);
   if (!instance) {
     instance = build(kind);

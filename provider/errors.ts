@@ -34,3 +34,6 @@ export class ProcessingTimeoutError extends IdentityError {}
 
 /** A bulk operation refused to run (live key not allowed, too many matches). */
 export class GuardRefusedError extends IdentityError {}
+
+/** The key changed since a resource was recorded, and the new one cannot see it: another account. */
+export class KeyChangedError extends IdentityError {}

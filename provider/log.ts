@@ -12,13 +12,16 @@ import { createRequire } from "module";
 import type * as pulumi from "@pulumi/pulumi";
 
 export interface Logger {
-  /** `ephemeral`: a progress line the engine may replace (where it is connected). */
-  info(message: string, ephemeral?: boolean): void;
-  warn(message: string): void;
+  /**
+   * `ephemeral`: a progress line the engine may replace (where it is connected). `urn`: the
+   * resource the line belongs to: the engine shows it on that resource's row and under its name.
+   */
+  info(message: string, ephemeral?: boolean, urn?: string): void;
+  warn(message: string, urn?: string): void;
 }
 
 type Severity = "info" | "warning";
-type EngineSend = (severity: Severity, message: string, ephemeral: boolean) => Promise<void>;
+type EngineSend = (severity: Severity, message: string, ephemeral: boolean, urn: string | undefined) => Promise<void>;
 
 /** The dynamic-provider process is started as `node .../cmd/dynamic-provider <engine address>`. */
 export function engineAddressFromArgv(argv: string[]): string | undefined {
@@ -42,13 +45,14 @@ function engineSender(): EngineSend | undefined {
       EngineClient: new (address: string, credentials: unknown) => { log(req: unknown, cb: (err: Error | null) => void): void };
     };
     const proto = pulumiRequire("./proto/engine_pb") as {
-      LogRequest: new () => { setSeverity(s: number): void; setMessage(m: string): void; setEphemeral(e: boolean): void };
+      LogRequest: new () => { setSeverity(s: number): void; setMessage(m: string): void; setEphemeral(e: boolean): void; setUrn(u: string): void };
       LogSeverity: Record<"INFO" | "WARNING", number>;
     };
     const client = new EngineClient(address, grpc.credentials.createInsecure());
-    engine = (severity, message, ephemeral) =>
+    engine = (severity, message, ephemeral, urn) =>
       new Promise((resolve, reject) => {
         const req = new proto.LogRequest();
+        if (urn) req.setUrn(urn);
         req.setSeverity(severity === "warning" ? proto.LogSeverity.WARNING : proto.LogSeverity.INFO);
         req.setMessage(message);
         req.setEphemeral(ephemeral);
@@ -67,13 +71,13 @@ export function pulumiLogger(): Logger {
   const ignore = (): undefined => undefined;
   // Lines reach the engine in the order they were written.
   let last: Promise<unknown> = Promise.resolve();
-  const send = (severity: Severity, message: string, ephemeral: boolean): void => {
+  const send = (severity: Severity, message: string, ephemeral: boolean, urn: string | undefined): void => {
     const toEngine = engineSender();
     const fallback = () => (severity === "warning" ? log().warn(message) : log().info(message, undefined, undefined, ephemeral)).catch(ignore);
-    last = last.then(() => (toEngine ? toEngine(severity, message, ephemeral).catch(fallback) : fallback()));
+    last = last.then(() => (toEngine ? toEngine(severity, message, ephemeral, urn).catch(fallback) : fallback()));
   };
   return {
-    info: (message, ephemeral = false) => send("info", message, ephemeral),
-    warn: (message) => send("warning", message, false),
+    info: (message, ephemeral = false, urn) => send("info", message, ephemeral, urn),
+    warn: (message, urn) => send("warning", message, false, urn),
   };
 }

@@ -45,3 +45,28 @@ export function sameValue(a: unknown, b: unknown): boolean {
   }
   return false;
 }
+
+/** Keeps only plain-object values; Pulumi always passes objects, tests may not. */
+export function asRecord(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
+}
+
+/** `filter.createdBefore` or `options.document.allowedTypes[1]` as a path of keys and indexes. */
+function pathOf(property: string): PropertyKey[] {
+  return property.split(/\.|\[(\d+)\]/).filter((part) => part !== undefined && part !== "").map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+/**
+ * Check failures as Pulumi prints them well. The engine prints a failure's value from the
+ * top-level inputs only, so a nested property reads `value {<nil>}`; a nested failure carries no
+ * property and a reason that names the field and the value it got.
+ */
+export function namedFailures(failures: readonly { property: string; reason: string }[], inputs: unknown): { property: string; reason: string }[] {
+  return failures.map(({ property, reason }) => {
+    // A top-level property prints with its value already.
+    if (!/[.[]/.test(property)) return { property, reason };
+    const at = valueAt(inputs, pathOf(property));
+    const shown = at.value === undefined || at.unknown || /\bgot\b/.test(reason) ? "" : ` (got ${JSON.stringify(at.value)?.slice(0, 80)})`;
+    return { property: "", reason: `${property}${shown}: ${reason}` };
+  });
+}

@@ -15,6 +15,7 @@
  * });
  */
 import * as pulumi from "@pulumi/pulumi";
+import { guardKeyConfig } from "./key-guard";
 import { serializableProvider } from "./shim";
 
 export type BulkRedactionAction = "redact" | "cancel";
@@ -52,8 +53,10 @@ export interface BulkRedactionArgs {
   /**
    * When to run. `"create"`: when the resource is first created; `"update"`: on an `up` where its
    * args (or `triggers`) changed; `"everyUp"`: at create and on every later `up`, even when nothing
-   * changed (each preview shows it as an update); `"destroy"`: at stack teardown (or when it is
-   * removed from the program). Default `["create", "update"]`.
+   * changed, when it has sessions to act on (preview counts them; see `previewCount`);
+   * `"destroy"`: at `pulumi destroy`. A run with `"destroy"` is `protect`ed by default, so a rename,
+   * a removal from the program or a replace fails at preview instead of running the teardown
+   * unseen; docs/bulk-redaction.md gives the teardown steps. Default `["create", "update"]`.
    */
   runOn?: pulumi.Input<pulumi.Input<BulkRedactionRunOn>[]>;
   /** List and count, change nothing. */
@@ -79,8 +82,10 @@ export interface BulkRedactionArgs {
    */
   stripeAccount?: pulumi.Input<string>;
   /**
-   * Opt-in: `pulumi preview` lists (read-only, paced) and reports, as a diagnostic a reviewer sees,
-   * how many sessions the next run would touch. Default false: preview makes no API call.
+   * Default true: `pulumi preview` says what each run will do (action, filter, account, mode) and
+   * lists, read-only and paced, to say how many sessions it would touch. `false`: no API call at
+   * preview (the words stay; the count goes, and an `everyUp` run then shows as an update on every
+   * preview).
    */
   previewCount?: pulumi.Input<boolean>;
   /**
@@ -99,7 +104,17 @@ export interface BulkRedactionArgs {
   triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
 }
 
-const OUTPUTS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase", "runAccount", "pendingRedaction"] as const;
+const OUTPUTS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase", "runAccount", "pendingRedaction", "pendingUntracked"] as const;
+
+/**
+ * Whether a teardown run may exist: `runOn` lists "destroy", or is not a plain array yet (an
+ * Output), when it cannot be ruled out. Such a run is protected unless the user says otherwise.
+ */
+function runsAtTeardown(runOn: BulkRedactionArgs["runOn"]): boolean {
+  if (runOn === undefined) return false;
+  if (!Array.isArray(runOn)) return true;
+  return runOn.some((entry) => typeof entry !== "string" || entry === "destroy");
+}
 
 /** The dynamic resource inside the component: its state records the last run. */
 class BulkRedactionRun extends pulumi.dynamic.Resource {
@@ -114,9 +129,17 @@ class BulkRedactionRun extends pulumi.dynamic.Resource {
   declare readonly lastRunPhase: pulumi.Output<BulkRedactionPhase | null>;
   declare readonly runAccount: pulumi.Output<string | null>;
   declare readonly pendingRedaction: pulumi.Output<string[]>;
+  declare readonly pendingUntracked: pulumi.Output<number>;
 
   constructor(name: string, args: BulkRedactionArgs, opts: pulumi.CustomResourceOptions) {
-    const props: pulumi.Inputs = { ...args, resourceName: name };
+    guardKeyConfig();
+    // `__` keys: Pulumi never shows them in a diff; the name is for log lines only.
+    const props: pulumi.Inputs = {
+      ...args,
+      __resourceName: name,
+      // Hidden: the provider attaches what a run will do (preview) and its progress to this resource's row.
+      __resourceUrn: pulumi.createUrn(name, "pulumi-nodejs:dynamic/stripe-identity:BulkRedactionRun", opts.parent),
+    };
     // Outputs must be present (undefined) to be registered on the resource object.
     for (const key of OUTPUTS) props[key] = undefined;
     super(serializableProvider("bulkRedaction"), name, props, opts, "stripe-identity", "BulkRedactionRun");
@@ -142,10 +165,16 @@ export class BulkRedaction extends pulumi.ComponentResource {
   readonly runAccount: pulumi.Output<string | null>;
   /** Sessions the last run redacted whose redaction has not finished (Stripe: up to four days); `pulumi refresh` re-checks them. */
   readonly pendingRedaction: pulumi.Output<string[]>;
+  /** Sessions redacted by a run but not tracked in `pendingRedaction` (beyond its 10,000 ids). */
+  readonly pendingUntracked: pulumi.Output<number>;
+  /** The URN of the run resource: what `pulumi state unprotect` takes before a teardown. */
+  readonly runUrn: pulumi.Output<string>;
 
   constructor(name: string, args: BulkRedactionArgs, opts?: pulumi.ComponentResourceOptions) {
     super("stripe-identity:index:BulkRedaction", name, {}, opts);
-    const run = new BulkRedactionRun(name, args, { parent: this });
+    const run = new BulkRedactionRun(name, args, { parent: this, protect: opts?.protect ?? (runsAtTeardown(args.runOn) || undefined) });
+    this.runUrn = run.urn;
+    this.pendingUntracked = run.pendingUntracked;
     this.matched = run.matched;
     this.redacted = run.redacted;
     this.canceled = run.canceled;
@@ -165,6 +194,8 @@ export class BulkRedaction extends pulumi.ComponentResource {
       skipped: this.skipped,
       failed: this.failed,
       lastRunAt: this.lastRunAt,
+      pendingRedaction: this.pendingRedaction,
+      pendingUntracked: this.pendingUntracked,
     });
   }
 }

@@ -4,6 +4,7 @@
  * the few-line shim of sdk/shim.ts; behaviour lives in provider/session/.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { guardKeyConfig } from "./key-guard";
 import { serializableProvider } from "./shim";
 import type { DeletionPolicy, LastError, RedactionStatus, ReportSummary, SessionStatus, VerificationSessionArgs } from "./types";
 
@@ -47,10 +48,14 @@ export class VerificationSession extends pulumi.dynamic.Resource {
   declare readonly includeReportSummary: pulumi.Output<boolean>;
 
   constructor(name: string, args: VerificationSessionArgs, opts?: pulumi.CustomResourceOptions) {
+    guardKeyConfig();
     const props: pulumi.Inputs = {
       ...args,
-      // Hidden input: the values of the metadata tag, so an orphaned session names its owner.
-      pulumiTag: { project: pulumi.getProject(), stack: pulumi.getStack(), resource: name },
+      // Hidden input (a `__` key: never shown in a diff): the values of the metadata tag, so an
+      // orphaned session names its owner.
+      __pulumiTag: { project: pulumi.getProject(), stack: pulumi.getStack(), resource: name },
+      // Hidden: the provider attaches its warnings (what a replace will do to the old session) to it.
+      __resourceUrn: pulumi.createUrn(name, "pulumi-nodejs:dynamic/stripe-identity:VerificationSession", opts?.parent),
       // Outputs must be present (undefined) to be registered on the resource object.
       status: undefined,
       type: args.type,

@@ -5,12 +5,25 @@
  * later in another process (docs/architecture.md, "The serialization rule"). So: no imports in this file, nothing
  * captured but the `kind` string, and the real provider is loaded by package name at run time.
  * Keep it this way: a captured module, schema, client or key ends up in every stack's state.
+ *
+ * One object per kind: Pulumi caches a serialized closure by object identity, so a stack of many
+ * resources serializes each kind once instead of once per resource (about half a large preview).
  */
 import type * as pulumi from "@pulumi/pulumi";
 
 type Kind = "session" | "bulkRedaction";
 
+const cache = new Map<Kind, pulumi.dynamic.ResourceProvider>();
+
 export function serializableProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
+  const cached = cache.get(kind);
+  if (cached) return cached;
+  const made = makeProvider(kind);
+  cache.set(kind, made);
+  return made;
+}
+
+function makeProvider(kind: Kind): pulumi.dynamic.ResourceProvider {
   const load = (): pulumi.dynamic.ResourceProvider => {
     let entry: { provider(kind: Kind): pulumi.dynamic.ResourceProvider };
     try {

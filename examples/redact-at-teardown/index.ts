@@ -28,3 +28,5 @@ const redactionPolicy = new BulkRedaction("redact-signup-sessions", {
 export const prefix = appPrefix;
 export const smokeTestId = smokeTest.id;
 export const policy = { urn: redactionPolicy.urn, lastRunAt: redactionPolicy.lastRunAt };
+// What `pulumi state unprotect` takes before the teardown (the run is protected by default).
+export const teardownRun = redactionPolicy.runUrn;

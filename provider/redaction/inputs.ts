@@ -50,10 +50,10 @@ export const BulkRedactionArgs = z.strictObject({
   /** Connect: the connected account the runs act on (default: stripe-identity:stripeAccount); a change replaces. */
   stripeAccount: z.string().regex(STRIPE_ACCOUNT_ID, STRIPE_ACCOUNT_RULE).optional(),
   /**
-   * Opt-in: `pulumi preview` lists (read-only, paced) and logs how many sessions the next run would
-   * touch. Off by default, so a preview makes no API call. Not diffed: turning it on changes nothing.
+   * Default on: `pulumi preview` lists (read-only, paced) and says how many sessions the next run
+   * would touch (an honest preview costs list calls). Off: no API call at preview. Not diffed.
    */
-  previewCount: z.boolean().default(false),
+  previewCount: z.boolean().default(true),
   /** Append each run's evidence (hash-chained JSON Lines, no personal data) to this file. */
   evidence: z.strictObject({ path: z.string().min(1, "must not be empty") }).optional(),
   /**
@@ -64,7 +64,7 @@ export const BulkRedactionArgs = z.strictObject({
   strategy: z.enum(["perSession", "redactionJobs"]).default("perSession"),
   /** Any values; a change makes the next `up` run the sweep again (with runOn update). */
   triggers: z.array(z.json()).optional(),
-  /** Set by the SDK: the resource's name, for log lines. Not an arg users pass. */
+  /** The resource's name, for log lines: the SDK sends it as the hidden `__resourceName` (older state: `resourceName`). */
   resourceName: z.string().optional(),
 });
 export type BulkRedactionArgs = z.output<typeof BulkRedactionArgs>;
@@ -90,7 +90,33 @@ export interface CheckFailure {
 }
 
 /** The outputs the provider adds; present (as placeholders or values) next to the inputs. */
-export const OUTPUT_FIELDS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase", "runAccount", "pendingRedaction"] as const;
+export const OUTPUT_FIELDS = ["matched", "redacted", "canceled", "wouldAct", "skipped", "skippedByReason", "failed", "lastRunAt", "lastRunPhase", "runAccount", "pendingRedaction", "pendingUntracked"] as const;
+
+/** Keys the SDK sets that are not args: `__` keys, which Pulumi never shows in a diff. */
+export const HIDDEN_KEYS = ["__resourceName", "__resourceUrn"] as const;
+
+/** The hidden keys present in `values`, to store next to the args. */
+export function hiddenOf(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(HIDDEN_KEYS.filter((key) => values[key] !== undefined).map((key) => [key, values[key]]));
+}
+
+/** The resource's name for log lines (hidden key, or the visible one of older state). */
+export function nameOf(values: Record<string, unknown>): string {
+  const name = values.__resourceName ?? values.resourceName;
+  return typeof name === "string" ? name : "";
+}
+
+export function urnOf(values: Record<string, unknown>): string | undefined {
+  return typeof values.__resourceUrn === "string" && values.__resourceUrn.startsWith("urn:") ? values.__resourceUrn : undefined;
+}
+
+/** Args as state stores them: the name under its hidden key when the SDK sent one. */
+export function storedArgs(args: Record<string, unknown>, values: Record<string, unknown>): Record<string, unknown> {
+  const hidden = hiddenOf(values);
+  if (hidden.__resourceName === undefined) return { ...args, ...hidden };
+  const { resourceName: _name, ...rest } = args;
+  return { ...rest, ...hidden };
+}
 
 /**
  * Inputs as Pulumi hands them over, without its own `__` keys (`__provider`), the outputs stored
@@ -99,7 +125,10 @@ export const OUTPUT_FIELDS = ["matched", "redacted", "canceled", "wouldAct", "sk
 export function userInputs(inputs: unknown): Record<string, unknown> {
   if (inputs === null || typeof inputs !== "object") return {};
   const outputs = new Set<string>(OUTPUT_FIELDS);
-  return Object.fromEntries(Object.entries(inputs).filter(([key, value]) => !key.startsWith("__") && !outputs.has(key) && value !== undefined));
+  const raw = Object.fromEntries(Object.entries(inputs).filter(([key, value]) => !key.startsWith("__") && !outputs.has(key) && value !== undefined));
+  const hiddenName = (inputs as Record<string, unknown>).__resourceName;
+  if (typeof hiddenName === "string") raw.resourceName = hiddenName;
+  return raw;
 }
 
 /** `now` resolves relative dates for the run-time rules of the filter (a time bound must narrow something). */

@@ -60,9 +60,24 @@ function failuresOf(issue: z.core.$ZodIssue, input: unknown): CheckFailure[] {
   }
 }
 
-/** Pulumi's own keys (`__provider`, ...) are not args; they pass through untouched. */
-function userArgs(news: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(news).filter(([key]) => !key.startsWith("__")));
+/** Where the SDK puts the resource's tag: a `__` key, which Pulumi never shows in a diff. */
+export const HIDDEN_TAG = "__pulumiTag";
+
+/**
+ * Pulumi's own keys (`__provider`, ...) are not args; they pass through untouched. The hidden tag
+ * is read as the `pulumiTag` arg (state from before it was hidden has `pulumiTag` itself).
+ */
+export function userArgs(news: Record<string, unknown>): Record<string, unknown> {
+  const args = Object.fromEntries(Object.entries(news).filter(([key]) => !key.startsWith("__")));
+  if (news[HIDDEN_TAG] !== undefined) args.pulumiTag = news[HIDDEN_TAG];
+  return args;
+}
+
+/** Inputs as Pulumi should store them: the tag under its hidden key only. */
+function withHiddenTag(inputs: Record<string, unknown>, news: Record<string, unknown>): Record<string, unknown> {
+  if (news[HIDDEN_TAG] === undefined) return inputs;
+  const { pulumiTag: _tag, ...rest } = inputs;
+  return rest;
 }
 
 export function checkArgs(news: unknown): CheckOutcome {
@@ -73,7 +88,7 @@ export function checkArgs(news: unknown): CheckOutcome {
     const args = userArgs(news);
     const parsed = SessionArgs.safeParse(args);
     if (parsed.success) {
-      return { inputs: containsUnknown(args) ? news : { ...news, ...parsed.data }, failures: [] };
+      return { inputs: containsUnknown(args) ? news : withHiddenTag({ ...news, ...parsed.data }, news), failures: [] };
     }
     const failures = parsed.error.issues.flatMap((issue) => failuresOf(issue, args));
     return { inputs: news, failures };

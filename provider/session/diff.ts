@@ -3,7 +3,7 @@
  * calls: a preview costs nothing, and the status it judges drift by is the one the last refresh
  * (or create/update) stored.
  */
-import { isRecord, sameValue } from "../values";
+import { sameValue } from "../values";
 import { argsOfState, changedUpdatableFields, inexpressibleChanges } from "./mapping";
 import {
   CREATE_ONLY_FIELDS,
@@ -95,7 +95,4 @@ export function planDiff(id: string, olds: Record<string, unknown>, news: Record
   };
 }
 
-/** Keeps only plain-object inputs; Pulumi always passes objects, tests may not. */
-export function asRecord(value: unknown): Record<string, unknown> {
-  return isRecord(value) ? value : {};
-}
+export { asRecord } from "../values";

@@ -158,7 +158,7 @@ export function toOutputs(session: ApiSession, args: SessionArgs, sessionAccount
     : null;
   const redaction = session.redaction?.status;
   return {
-    ...args,
+    ...argsForState(args),
     status: knownStatus(session.status),
     type: session.type,
     livemode: session.livemode,
@@ -172,6 +172,12 @@ export function toOutputs(session: ApiSession, args: SessionArgs, sessionAccount
   };
 }
 
+/** Args as state stores them: the tag under its hidden key (never shown in a diff), as the SDK sends it. */
+export function argsForState(args: SessionArgs): SessionArgs {
+  const { pulumiTag, ...rest } = args;
+  return (pulumiTag ? { ...rest, __pulumiTag: pulumiTag } : rest) as SessionArgs;
+}
+
 /** The args part of a state object (drops computed fields and Pulumi's own `__` keys). */
 export function argsOfState(state: Record<string, unknown>): Record<string, unknown> {
   const computed = new Set(["status", "livemode", "created", "clientSecret", "url", "lastError", "lastVerificationReport", "redactionStatus", "sessionAccount"]);
@@ -180,6 +186,7 @@ export function argsOfState(state: Record<string, unknown>): Record<string, unkn
     if (key.startsWith("__") || computed.has(key) || value === undefined) continue;
     args[key] = value;
   }
+  if (state.__pulumiTag !== undefined) args.pulumiTag = state.__pulumiTag;
   // The state's `type` is the API's; it is an arg only if it is one the API accepts.
   if (args.type !== "document" && args.type !== "id_number" && args.type !== UNKNOWN) delete args.type;
   return args;

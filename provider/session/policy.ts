@@ -42,7 +42,8 @@ export function modeMismatch(stateLivemode: boolean | undefined, keyMode: KeyMod
   if (stateLivemode === undefined || keyMode === undefined || modeName(stateLivemode) === keyMode) return undefined;
   return (
     `the session was created in ${modeName(stateLivemode)} mode but the configured key is a ${keyMode}-mode key; ` +
-    `use a ${modeName(stateLivemode)}-mode key (stripe-identity:apiKey or STRIPE_API_KEY)`
+    `use a ${modeName(stateLivemode)}-mode key (stripe-identity:apiKey or STRIPE_API_KEY). ` +
+    "refresh and destroy use the key of the last `pulumi up`: after changing it, run `pulumi up` first, or pass --run-program"
   );
 }
 
@@ -84,5 +85,27 @@ export function planDelete(situation: DeleteSituation): DeleteAction {
       return policy === "cancel"
         ? { kind: "leave", severity: "info", reason: "the session is already canceled: nothing to do" }
         : { kind: "leave", severity: "warn", reason: "Stripe does not allow redacting a canceled session: left as it is" };
+  }
+}
+
+/**
+ * What deleting the old session of a replace will do, in words for a preview warning; undefined
+ * when it changes nothing in Stripe. The old state's policy applies (its delete reads the state),
+ * whatever the new args say.
+ */
+export function replaceEffect(oldId: string, situation: DeleteSituation): string | undefined {
+  const action = planDelete(situation);
+  const policy = `deletionPolicy ${situation.policy}`;
+  switch (action.kind) {
+    case "redact":
+      return `redact the old session ${oldId}, erasing its personal data for good (${policy})`;
+    case "cancel":
+      return `cancel the old session ${oldId} (${policy})`;
+    case "wait":
+      return `wait for the old session ${oldId} to finish processing, then ${situation.policy} it (${policy})`;
+    case "error":
+      return `fail to delete the old session ${oldId}: ${action.reason}`;
+    default:
+      return undefined;
   }
 }

@@ -4,23 +4,25 @@
  * provider/entry.ts; the key comes from configure() (stack config) or the environment.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { z } from "zod";
 import { resolveConfig, requireApiKey, type ConfigSource, type ProviderConfig } from "../config";
-import { AccountMismatchError, ModeMismatchError, UserInputError } from "../errors";
+import { AccountMismatchError, ModeMismatchError } from "../errors";
+import { keyChange, recordedConfigNote } from "../key-record";
 import { realSleep, type BackoffPolicy, type Sleep } from "../stripe/backoff";
 import { createStripeClient } from "../stripe/client";
 import { isResourceMissing } from "../stripe/errors";
 import { keyMode, type KeyMode } from "../stripe/keys";
-import { apiFailure, sessionApi, type ApiSession, type SessionApi } from "./api";
-import { checkArgs } from "./check";
-import { asRecord, isUpdatable, planDiff } from "./diff";
-import { sameValue } from "../values";
+import { apiFailure, sessionApi, type SessionApi } from "./api";
+import { adoptSession } from "./adopt";
+import { checkArgs, userArgs } from "./check";
+import { accountName, keyChangedError, parseArgs, resourceNameOf, StateComputed, stateArgs, urnOf, withUrn } from "./state";
+import { planDiff } from "./diff";
+import { asRecord, namedFailures, sameValue } from "../values";
 import { createIdempotencyKey } from "./create-key";
-import { argsOfState, changedUpdatableFields, createParams, sessionAsArgs, toOutputs, updateParams } from "./mapping";
-import { modeMismatch, modeName } from "./policy";
-import { DEFAULT_POLL_POLICY, deleteSession } from "./remove";
+import { argsForState, argsOfState, createParams, toOutputs, updateParams } from "./mapping";
+import { modeMismatch, replaceEffect } from "./policy";
+import { DEFAULT_POLL_POLICY, deleteSession, observationOfState, policyOf } from "./remove";
 import { pulumiLogger, type Logger } from "../log";
-import { CREATE_ONLY_FIELDS, LifecycleShape, SessionArgs, SessionComputedShape, SessionParamsShape, type SessionOutputs } from "./schema";
+import { SessionComputedShape, type SessionArgs, type SessionOutputs } from "./schema";
 
 export interface SessionProviderDeps {
   /** Where "left it as it is" decisions go; default: Pulumi's log (shown by the engine). */
@@ -33,34 +35,10 @@ export interface SessionProviderDeps {
   api?: (config: ProviderConfig, apiKey: string) => SessionApi;
 }
 
-/** Args as stored in state: lenient (unknown keys dropped) so older or newer state still loads. */
-const StateArgs = z.object({ ...SessionParamsShape, ...LifecycleShape });
-const StateComputed = z.object(SessionComputedShape).partial();
-
-function stateArgs(state: Record<string, unknown>): SessionArgs {
-  const raw = argsOfState(state);
-  const parsed = StateArgs.safeParse(raw);
-  // State this version cannot validate keeps its values (a refresh must never drop inputs).
-  return parsed.success ? parsed.data : ({ ...StateArgs.parse({}), ...raw } as SessionArgs);
-}
-
-/** The args of a create/update: check() validated them already; this is the last guard. */
-function parseArgs(inputs: unknown): SessionArgs {
-  const outcome = checkArgs(inputs);
-  if (outcome.failures.length > 0) {
-    throw new UserInputError(`invalid VerificationSession args: ${outcome.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-  }
-  return SessionArgs.parse(Object.fromEntries(Object.entries(outcome.inputs).filter(([key]) => !key.startsWith("__"))));
-}
-
 interface Client {
   api: SessionApi;
   apiKey: string;
   mode: KeyMode | undefined;
-}
-
-function accountName(account: string | null): string {
-  return account === null ? "the platform's own account (no stripeAccount)" : `connected account ${account}`;
 }
 
 export class SessionProvider implements pulumi.dynamic.ResourceProvider {
@@ -68,6 +46,14 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
   /** One client per connected account ("" for the platform's own). */
   private clients = new Map<string, Client>();
   private readonly log: Logger;
+  /** Ids read by a refresh, whose diff comes next in this process: whether the read found the status moved. */
+  private readonly refreshed = new Map<string, boolean>();
+  /** Replaces diff announced (URN or name -> old id), and what create made of them (old id -> new id). */
+  private readonly replacing = new Map<string, string>();
+  private readonly replacedBy = new Map<string, string>();
+  /** check() ran in this process: the program ran, so the config is the current one. */
+  private programRan = false;
+  private configNoted = false;
   private readonly sleep: Sleep;
   private readonly now: () => number;
 
@@ -83,12 +69,52 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
   };
 
   check = async (_olds: unknown, news: unknown): Promise<pulumi.dynamic.CheckResult> => {
+    this.programRan = true;
     const { inputs, failures } = checkArgs(news);
-    return { inputs, failures };
+    return { inputs, failures: namedFailures(failures, userArgs(asRecord(news))) };
   };
 
+  /**
+   * No API call. Says at preview (and again at up), on the resource, why a drift replaces and what
+   * the replace will do to the old session. A refresh diffs right after its read: what the read
+   * found (a status that moved) is the change, so `pulumi refresh --diff` shows it.
+   */
   diff = async (id: string, olds: unknown, news: unknown): Promise<pulumi.dynamic.DiffResult> => {
-    const plan = planDiff(id, asRecord(olds), asRecord(news));
+    const state = asRecord(olds);
+    const values = asRecord(news);
+    const plan = planDiff(id, state, values);
+    const readChanged = this.refreshed.get(id);
+    if (readChanged !== undefined) {
+      this.refreshed.delete(id);
+      return { changes: plan.changes || readChanged, replaces: plan.replaces, deleteBeforeReplace: false };
+    }
+    const name = resourceNameOf(values) ?? resourceNameOf(state) ?? id;
+    const urn = urnOf(values);
+    const change = keyChange(state, this.currentConfig().apiKey);
+    if (change) {
+      this.log.warn(
+        `VerificationSession ${name}: the key changed since ${id} was recorded (${change.was} -> ${change.now}). Before acting, the provider checks that the new key sees ` +
+          "the session (the same account) and refuses otherwise. `pulumi refresh` and `pulumi destroy` keep using the previous key until an `up` (or --run-program)",
+        urn,
+      );
+    }
+    if (plan.drift) this.log.warn(`VerificationSession ${name}: ${id}: ${plan.drift}; recreateOnCanceled replaces it with a new session (set recreateOnCanceled: false to keep it as it is)`, urn);
+    if (plan.replaces.length > 0) {
+      const effect = replaceEffect(id, {
+        observation: observationOfState(state) ?? { found: true, status: "requires_input", redactionStatus: null },
+        policy: policyOf(state),
+        stateLivemode: typeof state.livemode === "boolean" ? state.livemode : undefined,
+        keyMode: this.currentConfig().apiKey ? keyMode(this.currentConfig().apiKey as string) : undefined,
+      });
+      if (effect) {
+        this.replacing.set(urn ?? name, id);
+        this.log.warn(
+          `VerificationSession ${name}: this replace (${plan.replaces.join(", ")} changed) will ${effect} once the new session exists. ` +
+            `To keep it, set deletionPolicy: "retain" and run \`pulumi up\` before this change (the old session's recorded policy applies)`,
+          urn,
+        );
+      }
+    }
     return { changes: plan.changes, replaces: plan.replaces, deleteBeforeReplace: false };
   };
 
@@ -96,7 +122,7 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     const args = parseArgs(inputs);
     const account = this.accountFor(args);
     const { api, apiKey } = this.connect(account);
-    if (args.adoptSessionId) return this.adopt(args, account);
+    if (args.adoptSessionId) return adoptSession({ ...this.connect(account), log: this.log }, args, account);
     try {
       const params = createParams(args);
       const derived = args.pulumiTag ? createIdempotencyKey(args.pulumiTag, params) : undefined;
@@ -113,11 +139,23 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
           session = current;
         }
       }
-      return { id: session.id, outs: toOutputs(session, args, account) };
+      this.noteReplacement(args, inputs, session.id);
+      return { id: session.id, outs: withUrn(toOutputs(session, args, account), asRecord(inputs), apiKey) };
     } catch (error) {
       throw apiFailure("create", undefined, error, apiKey);
     }
   };
+
+  /** A replacement was created: say so with both ids, and remember the pair for the old one's delete. */
+  private noteReplacement(args: SessionArgs, inputs: unknown, newId: string): void {
+    const urn = urnOf(asRecord(inputs));
+    const name = args.pulumiTag?.resource ?? newId;
+    const oldId = this.replacing.get(urn ?? name);
+    if (oldId === undefined) return;
+    this.replacing.delete(urn ?? name);
+    this.replacedBy.set(oldId, newId);
+    this.log.info(`VerificationSession ${name}: created ${newId} to replace ${oldId}; Pulumi deletes ${oldId} next, by its deletionPolicy`, false, urn);
+  }
 
   read = async (id: string, props?: unknown): Promise<pulumi.dynamic.ReadResult<SessionOutputs>> => {
     const state = asRecord(props);
@@ -125,10 +163,18 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     const account = this.assertAccount(id, state, this.accountFor(args), "read");
     const { api, apiKey } = this.connect(account);
     this.assertMode(id, state, "read");
+    this.noteRecordedConfig(apiKey);
+    const change = keyChange(state, apiKey);
     try {
       const session = await api.retrieve(id, args.includeReportSummary);
-      return { id: session.id, props: toOutputs(session, args, account) };
+      if (change) this.log.info(`VerificationSession ${id}: the key changed since it was recorded (${change.was} -> ${change.now}); the new key sees the session, so it is the same account`, false, urnOf(state));
+      const props = withUrn(toOutputs(session, args, account), state, apiKey);
+      const moved = (["status", "redactionStatus", "lastError"] as const).some((key) => !sameValue(state[key] ?? null, props[key] ?? null));
+      this.refreshed.set(id, moved);
+      return { id: session.id, props };
     } catch (error) {
+      // Another key's 404 says nothing about the session: it may live in another account.
+      if (isResourceMissing(error) && change) throw keyChangedError("refresh", id, change, urnOf(state));
       // 404 in the key's own mode (the mode was checked above): gone, and Pulumi drops it on refresh.
       if (isResourceMissing(error)) return { id: "" };
       throw apiFailure("retrieve", id, error, apiKey);
@@ -142,13 +188,13 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     // Lifecycle-only change: new args over the state's computed fields, no API call.
     if (Object.keys(params).length === 0) {
       const computed = StateComputed.parse(Object.fromEntries(Object.keys(SessionComputedShape).map((k) => [k, state[k]])));
-      return { outs: { ...args, ...computed } as SessionOutputs };
+      return { outs: withUrn({ ...argsForState(args), ...computed } as SessionOutputs, asRecord(news)) };
     }
     const account = this.assertAccount(id, state, this.accountFor(args), "update");
     const { api, apiKey } = this.connect(account);
     this.assertMode(id, state, "update");
     try {
-      return { outs: toOutputs(await api.update(id, params, args.includeReportSummary), args, account) };
+      return { outs: withUrn(toOutputs(await api.update(id, params, args.includeReportSummary), args, account), asRecord(news), apiKey) };
     } catch (error) {
       throw apiFailure("update", id, error, apiKey);
     }
@@ -158,50 +204,27 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
     const state = asRecord(props);
     const account = this.assertAccount(id, state, this.accountFor(stateArgs(state)), "delete");
     const { api, apiKey, mode } = this.connect(account);
+    this.noteRecordedConfig(apiKey);
+    const change = keyChange(state, apiKey);
+    if (change) {
+      this.assertMode(id, state, "delete");
+      // Before any write: a key of another account would see a 404 and call the session gone.
+      try {
+        await api.retrieve(id, false);
+      } catch (error) {
+        if (isResourceMissing(error)) throw keyChangedError("delete", id, change, urnOf(state));
+        throw apiFailure("retrieve", id, error, apiKey);
+      }
+    }
+    const replacement = this.replacedBy.get(id);
+    const name = resourceNameOf(state);
+    const note = replacement ? ` (${name ?? "resource"} replaced it with ${replacement})` : name ? ` (${name})` : "";
     await deleteSession(
-      { api, apiKey, keyMode: mode, log: this.log, sleep: this.sleep, now: this.now, pollPolicy: this.deps.pollPolicy ?? DEFAULT_POLL_POLICY },
+      { api, apiKey, keyMode: mode, log: this.log, sleep: this.sleep, now: this.now, pollPolicy: this.deps.pollPolicy ?? DEFAULT_POLL_POLICY, note, urn: urnOf(state) },
       id,
       state,
     );
   };
-
-  /** Manage an existing session: same mode as the key, create-only args must match, others applied. */
-  private async adopt(args: SessionArgs, account: string | null): Promise<pulumi.dynamic.CreateResult<SessionOutputs>> {
-    const { api, apiKey, mode } = this.connect(account);
-    const id = args.adoptSessionId as string;
-    let session: ApiSession;
-    try {
-      session = await api.retrieve(id, args.includeReportSummary);
-    } catch (error) {
-      if (isResourceMissing(error)) {
-        throw new UserInputError(`adoptSessionId: no VerificationSession ${id} is visible to this ${mode ?? "unknown"}-mode key in ${accountName(account)}`, { statusCode: 404 });
-      }
-      throw apiFailure("retrieve (adopt)", id, error, apiKey);
-    }
-    if (mode && modeName(session.livemode) !== mode) {
-      throw new ModeMismatchError(`adoptSessionId: ${id} is a ${modeName(session.livemode)}-mode session but the key is a ${mode}-mode key`);
-    }
-    const existing = sessionAsArgs(session);
-    if (session.type === "document" || session.type === "id_number") existing.type = session.type as "document" | "id_number";
-    // return_url is never returned by the API, so it cannot be compared.
-    const conflicts = CREATE_ONLY_FIELDS.filter((f) => f !== "returnUrl" && args[f] !== undefined && !sameValue(args[f], existing[f]));
-    if (conflicts.length > 0) {
-      throw new UserInputError(`adoptSessionId: ${id} differs in create-only fields (${conflicts.join(", ")}); match them to the session or leave them unset`);
-    }
-    // Only fields the user set are desired; metadata keys the user did not name are left alone.
-    const baseline = { ...existing, metadata: Object.fromEntries(Object.keys(args.metadata ?? {}).map((k) => [k, existing.metadata?.[k] ?? ""])) };
-    const desired = { ...baseline, ...Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined)) } as SessionArgs;
-    const changed = changedUpdatableFields(baseline, desired);
-    if (changed.length === 0) return { id: session.id, outs: toOutputs(session, args, account) };
-    if (!isUpdatable({ status: session.status, redactionStatus: session.redaction?.status ?? null })) {
-      throw new UserInputError(`adoptSessionId: ${id} is ${session.status}${session.redaction ? " and redacted" : ""}, so ${changed.join(", ")} cannot be changed; leave them unset or match the session`);
-    }
-    try {
-      return { id: session.id, outs: toOutputs(await api.update(id, updateParams(baseline, desired), args.includeReportSummary), args, account) };
-    } catch (error) {
-      throw apiFailure("update (adopt)", id, error, apiKey);
-    }
-  }
 
   private assertMode(id: string, state: Record<string, unknown>, operation: string): void {
     // The mode is the key's, whatever the account: no client needed to know it.
@@ -234,6 +257,13 @@ export class SessionProvider implements pulumi.dynamic.ResourceProvider {
       );
     }
     return recorded;
+  }
+
+  /** refresh and destroy without the program act with the config of the last up: say which key, once. */
+  private noteRecordedConfig(apiKey: string): void {
+    if (this.programRan || this.configNoted) return;
+    this.configNoted = true;
+    this.log.info(recordedConfigNote(apiKey));
   }
 
   private connect(account: string | null): Client {

@@ -21,6 +21,10 @@ export interface DeleteContext {
   now: () => number;
   /** Poll spacing while `processing`; capped by the time left. */
   pollPolicy: BackoffPolicy;
+  /** Said after what was done, e.g. "replaced by vs_..." */
+  note?: string;
+  /** The resource's URN, so the engine shows the lines under it. */
+  urn?: string;
 }
 
 export const DEFAULT_POLL_POLICY: BackoffPolicy = { baseMs: 1_000, maxMs: 10_000 };
@@ -32,14 +36,14 @@ export function observe(session: ApiSession): Observation {
 }
 
 /** The observation the state implies; none when the state lacks a status (then we read first). */
-function observationOfState(state: Record<string, unknown>): Observation | undefined {
+export function observationOfState(state: Record<string, unknown>): Observation | undefined {
   const status = state.status;
   if (typeof status !== "string" || !(SESSION_STATUSES as readonly string[]).includes(status)) return undefined;
   const redaction = state.redactionStatus;
   return { found: true, status: status as SessionStatus, redactionStatus: typeof redaction === "string" ? (redaction as RedactionStatus) : null };
 }
 
-function policyOf(state: Record<string, unknown>): DeletionPolicy {
+export function policyOf(state: Record<string, unknown>): DeletionPolicy {
   const policy = state.deletionPolicy;
   return policy === "redact" || policy === "retain" ? policy : "cancel";
 }
@@ -75,10 +79,11 @@ export async function deleteSession(ctx: DeleteContext, id: string, state: Recor
       case "error":
         throw new ModeMismatchError(`cannot delete VerificationSession ${id}: ${action.reason}`);
       case "gone":
-        ctx.log.info(`VerificationSession ${id}: ${action.reason}`);
+        ctx.log.info(`VerificationSession ${id}: ${action.reason}${ctx.note ?? ""}`, false, ctx.urn);
         return;
       case "leave":
-        ctx.log[action.severity](`VerificationSession ${id} (deletionPolicy ${policy}): ${action.reason}`);
+        if (action.severity === "warn") ctx.log.warn(`VerificationSession ${id} (deletionPolicy ${policy}): ${action.reason}${ctx.note ?? ""}`, ctx.urn);
+        else ctx.log.info(`VerificationSession ${id} (deletionPolicy ${policy}): ${action.reason}${ctx.note ?? ""}`, false, ctx.urn);
         return;
       case "wait":
         observation = await waitWhileProcessing(ctx, id, timeoutSeconds, read);
@@ -87,6 +92,7 @@ export async function deleteSession(ctx: DeleteContext, id: string, state: Recor
       case "redact":
         try {
           await (action.kind === "cancel" ? ctx.api.cancel(id) : ctx.api.redact(id));
+          ctx.log.info(`VerificationSession ${id}: ${action.kind === "cancel" ? "canceled" : "redacted"} (deletionPolicy ${policy})${ctx.note ?? ""}`, false, ctx.urn);
           return;
         } catch (error) {
           if (isResourceMissing(error)) {
@@ -128,7 +134,7 @@ export async function waitWhileProcessing(
         { code: "processing_timeout" },
       );
     }
-    if (attempt === 1) ctx.log.info(`VerificationSession ${id} is processing: waiting up to ${timeoutSeconds}s before deleting`);
+    if (attempt === 1) ctx.log.info(`VerificationSession ${id} is processing: waiting up to ${timeoutSeconds}s before deleting`, false, ctx.urn);
     await ctx.sleep(Math.min(backoffDelay(attempt, ctx.pollPolicy), remaining));
   }
 }

@@ -145,7 +145,17 @@ export const SessionComputedShape = {
 };
 
 /** Outputs = inputs (after defaults) + what Stripe reports. `verified_outputs` is never here. */
-export const SessionOutputs = z.strictObject({ ...SessionParamsShape, ...LifecycleShape, ...SessionComputedShape });
+export const SessionOutputs = z.strictObject({
+  ...SessionParamsShape,
+  ...LifecycleShape,
+  ...SessionComputedShape,
+  // Hidden (`__` keys: never shown in a diff): the tag's source and the resource's URN for log lines.
+  __pulumiTag: PulumiTag.optional(),
+  __resourceUrn: z.string().optional(),
+  // Which key acted last (provider/key-record.ts): a digest and the mask, never the key.
+  __apiKeyDigest: z.string().optional(),
+  __apiKeyMask: z.string().optional(),
+});
 export type SessionOutputs = z.output<typeof SessionOutputs>;
 
 /** Field classes for the diff (docs/architecture.md, "Diff rules"). */

@@ -39,6 +39,15 @@ describeEngine("examples through the Pulumi CLI", (cli) => {
     await stack.init({ "stripe-identity:apiBase": emulator.url }, { "stripe-identity:apiKey": key });
     return stack;
   }
+  /** The documented teardown step: destroy refuses a protected teardown run, naming this command. */
+  async function unprotectTeardowns(stack: PulumiStack): Promise<void> {
+    const refused = await stack.op("destroy");
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toMatch(/pulumi state unprotect/);
+    for (const r of stack.resources().filter((r) => r.protect && r.type.endsWith("BulkRedactionRun"))) {
+      await stack.ok(["state", "unprotect", r.urn, "--stack", stack.stackName, "--yes"]);
+    }
+  }
   const sessionsOf = async (key: string) => new Map((await emulator.control.sessions(key)).map((s) => [s.id, s]));
   const requestCount = async () => Object.values((await emulator.control.stats()).requests).reduce((a, b) => a + b, 0);
 
@@ -48,11 +57,15 @@ describeEngine("examples through the Pulumi CLI", (cli) => {
     const app = await emulator.control.seed({ apiKey: key, count: 2, created: { from: now() - 2 * DAY, to: now() }, clientReferenceIdPrefix: "app-dev-" });
     const stack = await readmeStack("platform", key);
 
-    const before = await requestCount();
+    const before = (await emulator.control.stats()).requests;
     const preview = await stack.op("preview");
     expect(preview.code).toBe(0);
     expect(preview.output).toMatch(/\+ 8 to create/);
-    expect(await requestCount()).toBe(before);
+    // Preview truth: the create-time run says what it will do, counted with list calls only.
+    expect(preview.output).toMatch(/BulkRedaction stale-test-sessions: redact every session matching .*: it would redact 3 session\(s\) now/);
+    const during = (await emulator.control.stats()).requests;
+    const calls = Object.keys(during).filter((route) => during[route] !== (before[route] ?? 0));
+    expect(calls).toEqual(["GET /v1/identity/verification_sessions"]);
 
     const up = await stack.op("up");
     expect(up.code).toBe(0);
@@ -84,6 +97,7 @@ describeEngine("examples through the Pulumi CLI", (cli) => {
     expect(sessions).toHaveLength(3);
     const byName = Object.fromEntries(sessions.map((r) => [r.urn.split("::").pop(), r.id!]));
 
+    await unprotectTeardowns(stack);
     const destroy = await stack.op("destroy");
     expect(destroy.code).toBe(0);
     expect(destroy.output).toMatch(/- 8 deleted/);
@@ -131,6 +145,8 @@ describeEngine("examples through the Pulumi CLI", (cli) => {
     const byPrefix = async (prefix: string) => [...(await sessionsOf(key)).values()].filter((s) => (s.client_reference_id ?? "").startsWith(prefix));
     expect((await byPrefix("signup-dev-")).filter(redacted)).toEqual([]);
 
+    await unprotectTeardowns(stack);
+    expect((await byPrefix("signup-dev-")).filter(redacted)).toEqual([]);
     const destroy = await stack.op("destroy");
     expect(destroy.code).toBe(0);
     expect(destroy.output).toMatch(/redact-signup-sessions \(destroy\).*matched 4; redacted 4/);
@@ -157,6 +173,7 @@ describeEngine("examples through the Pulumi CLI", (cli) => {
     const state = stack.resources().filter((r) => r.type.endsWith("VerificationSession"));
     expect(state.map((r) => (r.outputs as { sessionAccount?: string }).sessionAccount).sort()).toEqual(accounts.slice().sort());
 
+    await unprotectTeardowns(stack);
     const destroy = await stack.op("destroy");
     expect(destroy.code).toBe(0);
     for (const account of accounts) {

@@ -76,7 +76,8 @@ describe("BulkRedaction provider: check and diff", () => {
     const { provider } = await providerFor(emu.newKey());
     expect(await checked(provider, args())).toMatchObject({ runOn: ["create", "update"], dryRun: false, allowLivemode: false });
     const result = await provider.check!({}, { filter: { status: ["verified"], createdBefore: "soon" }, action: "shred", runOn: ["always"], maxSessions: -1, extra: 1 });
-    const properties = (result.failures ?? []).map((f) => f.property).sort();
+    // A nested field has no property (Pulumi would print its value as {<nil>}); its reason names it.
+    const properties = (result.failures ?? []).map((f) => f.property || /^[\w.[\]]+/.exec(f.reason)![0]).sort();
     expect(properties).toEqual(["action", "args", "filter.createdBefore", "maxSessions", "runOn.0"]);
     const unbounded = await provider.check!({}, { filter: { status: ["verified"] }, action: "redact" });
     expect(unbounded.failures).toEqual([{ property: "filter", reason: expect.stringMatching(/no bound.*status: verified alone/) }]);
@@ -88,7 +89,7 @@ describe("BulkRedaction provider: check and diff", () => {
     const keepsEverything = await provider.check!({}, { filter: { status: ["verified"], createdBefore: "2999-01-01" }, action: "redact" });
     expect(keepsEverything.failures).toEqual([{ property: "filter", reason: expect.stringMatching(/excludes no session/) }]);
     const emptyRange = await provider.check!({}, { filter: { createdAfter: "2026-01-01", createdBefore: "3000d" }, action: "redact" });
-    expect(emptyRange.failures).toEqual([{ property: "filter.createdAfter", reason: expect.stringMatching(/not earlier than createdBefore/) }]);
+    expect(emptyRange.failures).toEqual([{ property: "", reason: expect.stringMatching(/^filter\.createdAfter \(got "2026-01-01"\): .*not earlier than createdBefore/) }]);
     const fine = await provider.check!({}, { filter: { status: ["verified"], createdBefore: "2999-01-01", clientReferenceIdPrefix: "app-" }, action: "redact" });
     expect(fine.failures ?? []).toEqual([]);
   });
@@ -97,7 +98,7 @@ describe("BulkRedaction provider: check and diff", () => {
     const { provider } = await providerFor(emu.newKey());
     const news = { ...args(), filter: { createdBefore: "7d", metadata: JSON.parse('{"__proto__": "x"}') as Record<string, string> } };
     const result = await provider.check!({}, news);
-    expect(result.failures).toEqual([{ property: "filter.metadata.__proto__", reason: expect.stringMatching(/cannot be matched safely/) }]);
+    expect(result.failures).toEqual([{ property: "", reason: expect.stringMatching(/^filter\.metadata\.__proto__.*cannot be matched safely/) }]);
   });
 
   it("check skips values not known yet (preview)", async () => {
@@ -115,13 +116,18 @@ describe("BulkRedaction provider: check and diff", () => {
     expect(await provider.diff!("id", olds, { ...args({ triggers: [1] }), resourceName: "renamed" })).toMatchObject({ changes: false });
   });
 
-  it("diff: with runOn everyUp, every up is an update even when nothing changed", async () => {
-    const { provider } = await providerFor(emu.newKey());
+  it("diff: with runOn everyUp, an up is an update when the run has work, and no change when it has none", async () => {
+    const idle = await providerFor(emu.newKey());
     const olds = { ...args({ runOn: ["everyUp"] }), matched: 5, lastRunAt: "2026-01-01T00:00:00.000Z" };
-    expect(await provider.diff!("id", olds, args({ runOn: ["everyUp"] }))).toMatchObject({ changes: true, replaces: [] });
-    expect(await provider.diff!("id", olds, args({ runOn: ["create", "update"] }))).toMatchObject({ changes: true });
+    expect(await idle.provider.diff!("id", olds, args({ runOn: ["everyUp"] }))).toMatchObject({ changes: false, replaces: [] });
+    expect(idle.logs.at(-1)?.message).toMatch(/^BulkRedaction cleanup: redact every session matching .* on this up \(runOn everyUp\): it would redact 0 session\(s\) now/);
+    // Uncounted, it cannot know: an update, as before.
+    expect(await idle.provider.diff!("id", olds, args({ runOn: ["everyUp"], previewCount: false }))).toMatchObject({ changes: true });
+    const busy = await providerFor((await seedAccount(emu, 5)).key);
+    expect(await busy.provider.diff!("id", olds, args({ runOn: ["everyUp"] }))).toMatchObject({ changes: true, replaces: [] });
+    expect(await idle.provider.diff!("id", olds, args({ runOn: ["create", "update"] }))).toMatchObject({ changes: true });
     const same = { ...args({ runOn: ["create", "update"] }), matched: 5 };
-    expect(await provider.diff!("id", same, args({ runOn: ["create", "update"] }))).toMatchObject({ changes: false });
+    expect(await idle.provider.diff!("id", same, args({ runOn: ["create", "update"] }))).toMatchObject({ changes: false });
   });
 });
 
@@ -134,7 +140,7 @@ describe("BulkRedaction provider: runs", () => {
     expect(created.id).toMatch(/^bulkredaction-/);
     expect(created.outs).toMatchObject({ matched: 90, redacted: 60, skipped: 30, failed: 0, lastRunPhase: "create", skippedByReason: { canceled: 30 } });
     expect(Date.parse(created.outs.lastRunAt)).toBeGreaterThan(Date.now() - 60_000);
-    expect(logs.some((l) => l.ephemeral && /listed .* matched/.test(l.message))).toBe(true);
+    expect(logs.some((l) => l.ephemeral && /^cleanup: redacted [\d,]+ of [\d,]+ matched; listed/.test(l.message))).toBe(true);
     expect(logs.at(-1)).toEqual({ ephemeral: false, message: expect.stringMatching(/^BulkRedaction cleanup \(create\): matched 90; redacted 60;/) });
 
     const writes = await writeCount(emu);
@@ -167,7 +173,7 @@ describe("BulkRedaction provider: runs", () => {
     expect(await writeCount(emu)).toBe(writes);
     expect(logs.at(-1)?.message).toMatch(/\(destroy\): nothing to do: filter\.createdAfter: .*nothing can match/);
     // The same range at create or update is still refused, naming the field.
-    expect((await provider.check!({}, props)).failures).toEqual([{ property: "filter.createdAfter", reason: expect.stringMatching(/nothing can match/) }]);
+    expect((await provider.check!({}, props)).failures).toEqual([{ property: "", reason: expect.stringMatching(/^filter\.createdAfter.*nothing can match/) }]);
   });
 
   it("runs on update when inputs change and runOn has update", async () => {
@@ -233,19 +239,23 @@ describe("BulkRedaction provider: runs", () => {
   });
 });
 
-describe("previewCount (issue 12 item 4)", () => {
-  it("off: diff makes no API call; on: it lists read-only and logs what the next run would touch", async () => {
+describe("previewCount (issue 18 item 1)", () => {
+  it("default: a run's preview lists read-only and says what it will do, with the count, as a warning; off: no API call", async () => {
     const account = await seedAccount(emu, 5);
     const { provider, logs } = await providerFor(account.key);
     const olds = { ...args(), matched: 0 };
     const writes = await writeCount(emu);
     const requests = async () => Object.values((await emu.control.stats()).requests).reduce((a, b) => a + b, 0);
     const before = await requests();
-    await provider.diff!("id", olds, args());
+    await provider.diff!("id", olds, args({ previewCount: false, triggers: [2] }));
     expect(await requests()).toBe(before);
-    await provider.diff!("id", olds, args({ previewCount: true }));
+    expect(logs.at(-1)?.message).toMatch(/on this up \(its args changed\); not counted \(previewCount: false\)$/);
+    await provider.diff!("id", olds, args({ triggers: [2] }));
     expect(await requests()).toBeGreaterThan(before);
     expect(await writeCount(emu)).toBe(writes);
-    expect(logs.at(-1)?.message).toMatch(/^BulkRedaction cleanup \(preview\): the next run would redact 10 session\(s\) \(matched 15, skipped 5\)$/);
+    expect(logs.at(-1)?.message).toMatch(/^BulkRedaction cleanup: redact every session matching \{.*\} in the platform's own account \(test mode\), on this up \(its args changed\): it would redact 10 session\(s\) now \(matched 15, 5 need nothing\)$/);
+    // A new resource's check says it too.
+    await provider.check!({}, args());
+    expect(logs.at(-1)?.message).toMatch(/when this up creates it: it would redact 10 session/);
   });
 });

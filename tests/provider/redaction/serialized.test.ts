@@ -56,7 +56,7 @@ describe("BulkRedaction registration and serialized provider", () => {
     const registered = await register();
     expect(registered.map((r) => r.type)).toEqual(["stripe-identity:index:BulkRedaction", "pulumi-nodejs:dynamic/stripe-identity:BulkRedactionRun"]);
     const run = registered[1];
-    expect(run.inputs).toMatchObject({ action: "cancel", resourceName: "cleanup", filter: { metadata: { app: "shop" } } });
+    expect(run.inputs).toMatchObject({ action: "cancel", __resourceName: "cleanup", filter: { metadata: { app: "shop" } } });
     const text = run.inputs.__provider as string;
     expect(Buffer.byteLength(text)).toBeLessThan(3 * 1024);
     expect(text).not.toMatch(/sk_(test|live)_|rk_(test|live)_/);

@@ -29,7 +29,10 @@ describe("create", () => {
     expect(calls).toEqual({ [CREATE]: 1 });
     const { id, state } = result!;
     expect(id).toMatch(/^vs_/);
-    expect(state).toMatchObject({ ...FULL, status: "requires_input", type: "document", livemode: false, redactionStatus: null, lastError: null, deletionPolicy: "cancel" });
+    // The tag is stored under a `__` key: Pulumi never shows it in a diff.
+    const { pulumiTag, ...visible } = FULL;
+    expect(state).not.toHaveProperty("pulumiTag");
+    expect(state).toMatchObject({ ...visible, __pulumiTag: pulumiTag, status: "requires_input", type: "document", livemode: false, redactionStatus: null, lastError: null, deletionPolicy: "cancel" });
     expect(state.clientSecret).toEqual(expect.any(String));
     expect(state.url).toEqual(expect.any(String));
     expect(JSON.stringify(state)).not.toContain(bound.key);
@@ -109,8 +112,11 @@ describe("drift seen by refresh", () => {
     const { id, state } = await createSession(bound, FULL);
     await mutate(id, bound);
     const read = await bound.provider.read(id, state);
-    const diff = await bound.provider.diff(id, read.props, (await bound.provider.check(state, FULL)).inputs);
-    return { read, diff, bound };
+    const inputs = (await bound.provider.check(state, FULL)).inputs;
+    // A refresh diffs right after its read; the next diff is an up's.
+    const refreshDiff = await bound.provider.diff(id, read.props, inputs);
+    const diff = await bound.provider.diff(id, read.props, inputs);
+    return { read, diff, refreshDiff, bound };
   }
 
   it("canceled outside Pulumi: status in outputs, replace", async () => {
@@ -125,22 +131,25 @@ describe("drift seen by refresh", () => {
     expect(diff.replaces?.length).toBe(1);
   });
 
-  it("verified outside Pulumi: new status in the outputs, no change; report id recorded", async () => {
-    const { read, diff } = await refreshed(async (id) => {
+  it("verified outside Pulumi: new status in the outputs, shown by refresh, no change for up; report id recorded", async () => {
+    const { read, diff, refreshDiff } = await refreshed(async (id) => {
       await emulator.control.transition(id, "processing");
       await emulator.control.transition(id, "verified");
     });
     expect(read.props).toMatchObject({ status: "verified", lastVerificationReport: { id: expect.stringMatching(/^vr_/) } });
     expect(JSON.stringify(read.props)).not.toMatch(/verified_outputs|first_name|dob/);
+    // refresh --diff shows the status that moved; the up after it has nothing to do.
+    expect(refreshDiff).toMatchObject({ changes: true, replaces: [] });
     expect(diff).toMatchObject({ changes: false });
   });
 
-  it("failed check (requires_input with lastError): no change, lastError in the outputs", async () => {
-    const { read, diff } = await refreshed(async (id) => {
+  it("failed check (requires_input with lastError): no change for up, lastError in the outputs", async () => {
+    const { read, diff, refreshDiff } = await refreshed(async (id) => {
       await emulator.control.transition(id, "processing");
       await emulator.control.transition(id, "requires_input", { code: "document_expired", reason: "expired" });
     });
     expect(read.props).toMatchObject({ status: "requires_input", lastError: { code: "document_expired", reason: "expired" } });
+    expect(refreshDiff).toMatchObject({ changes: true });
     expect(diff).toMatchObject({ changes: false });
   });
 
@@ -170,6 +179,8 @@ describe("adopt, 404, mode mismatch", () => {
     });
     expect(calls).toEqual({ [RETRIEVE]: 1 });
     expect(created).toMatchObject({ id: existing.id, outs: { status: "requires_input", type: "document", adoptSessionId: existing.id } });
+    // The up says it adopted, with the id (pulumi import does not work for dynamic resources).
+    expect(bound.logs).toContainEqual({ level: "info", message: expect.stringMatching(new RegExp(`adopted existing session ${existing.id} \\(adoptSessionId; requires_input\\)`)) });
     // Updatable args given at adopt are applied (one update).
     const withMeta = await callsDuring(emulator, () => bound.provider.create({ adoptSessionId: existing.id, metadata: { owner: "pulumi" } }));
     expect(withMeta).toEqual({ [RETRIEVE]: 1, [UPDATE]: 1 });

@@ -88,7 +88,8 @@ describe("delete: the policy table against the emulator", () => {
       expect(after.redaction !== null).toBe(redactedAfter);
     }
     if (logLevel) expect(bound.logs).toEqual([{ level: logLevel, message: expect.stringContaining(id) }]);
-    else expect(bound.logs).toEqual([]);
+    // A write says what it did, naming the session and the policy.
+    else expect(bound.logs).toEqual([{ level: "info", message: expect.stringMatching(new RegExp(`^VerificationSession ${id}: (canceled|redacted) \\(deletionPolicy ${policy}\\)$`)) }]);
   });
 
   it.each(["cancel", "redact"] as const)("processing x %s: waits, then fails at the timeout naming status and timeout; nothing changes", async (policy) => {

@@ -12,7 +12,9 @@ const policy = new BulkRedaction("teardown", {
   runOn: (config.get("runOn") ?? "destroy").split(",") as Phase[],
   requestsPerSecond: 500,
   endpointRequestsPerSecond: 500,
-});
+  // Teardown runs are protected by default; this fixture is about what a teardown does when it runs
+  // (tests/engine/preview-truth.test.ts covers the protection through the real CLI).
+}, { protect: false });
 
 export const matched = policy.matched;
 export const redacted = policy.redacted;
