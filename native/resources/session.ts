@@ -79,7 +79,7 @@ export class SessionResource implements NativeResource {
 
   async diff(id: string, _urn: string, olds: PlainObject, news: PlainObject): Promise<DiffOutcome> {
     const outcome = sessionDiff(id, olds, news);
-    if (outcome.drift && outcome.replaces.length > 0) this.context.logger.warn(`${id} will be replaced: ${outcome.drift}`);
+    if (outcome.drift && outcome.replaces.length > 0) this.context.logger.warn(`${id}: ${outcome.drift}; the next up replaces it (recreateOnCanceled)`);
     return outcome;
   }
 

@@ -6,6 +6,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { cliLayout, pinnedPulumiVersion, type CliLayout } from "./layout";
+import { ensureYamlLanguageHost } from "./yaml-host";
 
 class BuildError extends Error {}
 
@@ -201,6 +202,7 @@ export function main(): void {
     }
   }
   bundleDynamicProviderPlugin(layout, repoRoot);
+  ensureYamlLanguageHost(layout, progress);
   const hostKind = fs.readFileSync(kindFile, "utf8").trim();
   progress(`language host: ${hostKind === "go" ? "Pulumi's Go host" : "the Node.js host of tools/pulumi-cli (Pulumi's Go host module is not served here)"}`);
   process.stdout.write(`${layout.binDir}\n`);
