@@ -183,9 +183,9 @@ function resourceSpec(builder: SchemaBuilder, name: string, inputs: z.ZodType, o
   return {
     description: RESOURCE_DOCS[name],
     properties: output.properties,
-    required: output.required,
+    ...(output.required.length ? { required: output.required } : {}),
     inputProperties: input.properties,
-    requiredInputs: input.required,
+    ...(input.required.length ? { requiredInputs: input.required } : {}),
   };
 }
 
