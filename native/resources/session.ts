@@ -21,9 +21,23 @@ import { changeKind, previewOutputs, type CheckOutcome, type DiffOutcome, type N
 /** Outputs that replace because of drift, not because an input changed. */
 const DRIFT_FIELDS = new Set(["status", "redactionStatus"]);
 
-/** The args a program would declare for an existing session (the provider's own tag left out). */
+/** Drops empty objects (Stripe answers `options: { document: {} }` for a session made with none). */
+function withoutEmpty(value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const kept = Object.entries(value).map(([k, v]) => [k, withoutEmpty(v)] as const).filter(([, v]) => v !== undefined);
+  return kept.length === 0 ? undefined : Object.fromEntries(kept);
+}
+
+/**
+ * The args a program would declare for an existing session: what it has set (the provider's own
+ * tag and empty option objects left out), so adopting it with these args is no change at all.
+ */
 export function importedArgs(session: ApiSession): PlainObject {
-  const args: PlainObject = { ...sessionAsArgs(session) };
+  const args: PlainObject = {};
+  for (const [key, value] of Object.entries(sessionAsArgs(session))) {
+    const kept = withoutEmpty(value);
+    if (kept !== undefined) args[key] = kept;
+  }
   if (session.type === "document" || session.type === "id_number") args.type = session.type;
   const tagKeys = new Set<string>(Object.values(TAG_KEYS));
   const metadata = Object.entries(session.metadata ?? {}).filter(([key]) => !tagKeys.has(key));

@@ -59,6 +59,6 @@ test("session detailed diff: updates, lifecycle-only changes, redaction drift", 
 });
 
 test("imported args: the API's type, metadata without the provider's tag", () => {
-  const session = { id: "vs_1", type: "document", metadata: { pulumi_project: "p", pulumi_stack: "s", pulumi_resource: "r" }, client_reference_id: null, options: {} } as never;
+  const session = { id: "vs_1", type: "document", metadata: { pulumi_project: "p", pulumi_stack: "s", pulumi_resource: "r" }, client_reference_id: null, options: { document: {} } } as never;
   expect(importedArgs(session)).toEqual({ type: "document" });
 });

@@ -1,0 +1,73 @@
+/**
+ * Moving a stack from the dynamic resource to the native one without touching the session
+ * (docs/native-provider.md): the dynamic resource marked retainOnDelete (here from its first up,
+ * to spare one CLI run; an option change makes no API call), then replaced in the program by the
+ * native resource with the `import` option. Stripe sees reads only; the session
+ * keeps its id and status; the next preview shows no change.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { linkProgramModules } from "../../tools/link-program";
+import { ensureBuilt, ROOT } from "../helpers/build";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { describeEngine, type PulumiStack } from "../helpers/pulumi-cli";
+
+jest.setTimeout(300_000);
+
+function copyProgram(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "native-migrate-"));
+  const fixture = path.join(ROOT, "tests", "native", "fixtures", "migrate");
+  for (const file of fs.readdirSync(fixture)) {
+    const text = fs.readFileSync(path.join(fixture, file), "utf8").replace("PLUGIN_DIR", path.join(ROOT, "native", "plugin")).replace("SDK_DIR", path.join(ROOT, "sdk", "nodejs"));
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  linkProgramModules(dir);
+  return dir;
+}
+
+describeEngine("native provider: moving a session from the dynamic resource", (cli) => {
+  let emulator: TestEmulator;
+  let stack: PulumiStack;
+  let programDir: string;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    emulator = await startTestEmulator();
+    programDir = copyProgram();
+    stack = cli.stack(programDir);
+  });
+  afterAll(async () => {
+    stack?.remove();
+    if (programDir) fs.rmSync(programDir, { recursive: true, force: true });
+    await emulator?.close();
+  });
+
+  const writes = async () =>
+    Object.entries((await emulator.control.stats()).requests)
+      .filter(([route]) => !route.startsWith("GET "))
+      .reduce((sum, [, n]) => sum + n, 0);
+
+  test("retainOnDelete, then import into the native resource: reads only, same session", async () => {
+    const key = emulator.newKey();
+    await stack.init({ "stripe-identity:apiBase": emulator.url, stage: "dynamic" }, { "stripe-identity:apiKey": key });
+    expect((await stack.op("up")).code).toBe(0);
+    const id = (await stack.ok(["stack", "output", "sessionId", "--stack", stack.stackName])).stdout.trim();
+    expect(id).toMatch(/^vs_/);
+    const writesBefore = await writes();
+
+    await stack.setConfig({ stage: "native", sessionId: id });
+    const moved = await stack.op("up");
+    expect(moved.code).toBe(0);
+    expect(moved.output).toMatch(/kyc-native +imported/);
+    expect(moved.output).toMatch(/kyc +deleted/);
+    expect(moved.output).not.toMatch(/kyc-native +updat/);
+
+    expect(await writes()).toBe(writesBefore);
+    const sessions = await emulator.control.sessions(key);
+    expect(sessions.map((s) => [s.id, s.status])).toEqual([[id, "requires_input"]]);
+    const types = stack.resources().filter((r) => r.custom && r.id === id).map((r) => r.type);
+    expect(types).toEqual(["stripe-identity:index:VerificationSession"]);
+    expect((await stack.op("preview", ["--expect-no-changes"])).code).toBe(0);
+  });
+});
