@@ -4,7 +4,7 @@
  * the CLI's version (from PyPI), mypy, and what the generated package imports. Missing Go or
  * Python is one line saying so; where the engine is required (CI) the test then fails.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { cliLayout, pinnedPulumiVersion } from "../../tools/pulumi-cli/layout";
@@ -19,6 +19,22 @@ export function has(command: string, args: string[] = ["--version"]): boolean {
 export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { code: number; output: string } {
   const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, ...env } });
   return { code: result.status ?? -1, output: `${result.stdout ?? ""}${result.stderr ?? ""}${result.error ? String(result.error) : ""}` };
+}
+
+/** Like run(), without blocking: for a child that talks to an emulator served by this process. */
+export function runAsync(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+      output += chunk;
+    });
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, output }));
+  });
 }
 
 /** Pinned: the Python SDK at the CLI's version, and the tools the check uses. */
