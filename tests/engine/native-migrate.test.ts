@@ -6,22 +6,16 @@
  * keeps its id and status; the next preview shows no change.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { linkProgramModules } from "../../tools/link-program";
-import { ensureBuilt, ROOT } from "../helpers/build";
+import { ensureBuilt } from "../helpers/build";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { describeEngine, type PulumiStack } from "../helpers/pulumi-cli";
+import { copyProgram, fixture } from "../native/programs";
 
 jest.setTimeout(300_000);
 
-function copyProgram(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "native-migrate-"));
-  const fixture = path.join(ROOT, "tests", "native", "fixtures", "migrate");
-  for (const file of fs.readdirSync(fixture)) {
-    const text = fs.readFileSync(path.join(fixture, file), "utf8").replace("PLUGIN_DIR", path.join(ROOT, "native", "plugin")).replace("SDK_DIR", path.join(ROOT, "sdk", "nodejs"));
-    fs.writeFileSync(path.join(dir, file), text);
-  }
+function copyMigrateProgram(): string {
+  const dir = copyProgram(fixture("migrate"), "native-migrate-");
   linkProgramModules(dir);
   return dir;
 }
@@ -34,7 +28,7 @@ describeEngine("native provider: moving a session from the dynamic resource", (c
   beforeAll(async () => {
     ensureBuilt();
     emulator = await startTestEmulator();
-    programDir = copyProgram();
+    programDir = copyMigrateProgram();
     stack = cli.stack(programDir);
   });
   afterAll(async () => {

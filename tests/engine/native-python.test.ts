@@ -7,10 +7,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { offlineCliEnv } from "../../tools/pulumi-cli/layout";
 import { ensureBuilt, ROOT } from "../helpers/build";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { describeEngine } from "../helpers/pulumi-cli";
+import { automationEnv, reportOf } from "../native/programs";
 import { has, pythonEnv, required, run, runAsync } from "../native/toolchains";
 
 jest.setTimeout(300_000);
@@ -41,17 +41,10 @@ describeEngine("native provider: the generated Python SDK through the Automation
     expect(run(python, ["-m", "pip", "install", "-q", "--no-build-isolation", "--force-reinstall", "--no-deps", copy], home).code).toBe(0);
 
     const key = emulator.newKey();
-    const backend = path.join(home, "backend");
-    fs.mkdirSync(backend);
-    const env = {
-      ...offlineCliEnv({ binDir: cli.binDir, home: path.join(home, "pulumi-home"), backendDir: backend, passphrase: "native-python" }),
-      PATH: [cli.binDir, path.join(ROOT, "native", "plugin"), process.env.PATH].join(path.delimiter),
-      STRIPE_EMULATOR_URL: emulator.url,
-      STRIPE_TEST_KEY: key,
-    };
+    const env = automationEnv(cli.binDir, home, { emulatorUrl: emulator.url, key });
     const result = await runAsync(python, [path.join(ROOT, "tests", "native", "fixtures", "python", "automation.py")], home, env);
     expect({ code: result.code, output: result.code === 0 ? "" : result.output }).toEqual({ code: 0, output: "" });
-    const report = JSON.parse(result.stdout.trim().split("\n").pop() as string) as Record<string, Record<string, number> | string | number>;
+    const report = reportOf(result.stdout);
     expect(report.preview).toMatchObject({ create: 2 });
     expect(report.up).toMatchObject({ create: 2 });
     expect(report.status).toBe("requires_input");

@@ -5,22 +5,17 @@
  * BulkRedaction teardown.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { ensureBuilt, ROOT } from "../helpers/build";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { describeEngine, type PulumiStack } from "../helpers/pulumi-cli";
+import { copyProgram, fixture } from "../native/programs";
 
 jest.setTimeout(300_000);
 const CONNECTED = "acct_1NativeTs";
 
-function copyProgram(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "native-ts-"));
-  const fixture = path.join(ROOT, "tests", "native", "fixtures", "ts-program");
-  for (const file of fs.readdirSync(fixture)) {
-    const text = fs.readFileSync(path.join(fixture, file), "utf8").replace("PLUGIN_DIR", path.join(ROOT, "native", "plugin")).replace("SDK_DIR", path.join(ROOT, "sdk", "nodejs"));
-    fs.writeFileSync(path.join(dir, file), text);
-  }
+function copyTsProgram(): string {
+  const dir = copyProgram(fixture("ts-program"), "native-ts-");
   // The repo's own @pulumi/pulumi, one copy for the program and the SDK (both resolve to its real path).
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
@@ -34,7 +29,7 @@ describeEngine("native provider: the generated Node SDK through the Pulumi CLI",
   beforeAll(async () => {
     ensureBuilt();
     emulator = await startTestEmulator({ connectedAccounts: [CONNECTED] });
-    programDir = copyProgram();
+    programDir = copyTsProgram();
     stack = cli.stack(programDir);
   });
   afterAll(async () => {

@@ -6,22 +6,22 @@
  * policy with a BulkRedaction teardown.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { yamlHostPath } from "../../tools/pulumi-cli/yaml-host";
 import { ensureBuilt, ROOT } from "../helpers/build";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { describeEngine, type PulumiStack } from "../helpers/pulumi-cli";
+import { copyProgram, PLUGIN_DIR } from "../native/programs";
 
 jest.setTimeout(300_000);
 
 /** The example, copied out of the repo, with its plugin path made absolute for the copy. */
 function copyExample(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "native-yaml-"));
-  const source = fs.readFileSync(path.join(ROOT, "examples", "yaml-platform", "Pulumi.yaml"), "utf8");
-  const plugin = path.join(ROOT, "native", "plugin");
+  const dir = copyProgram(path.join(ROOT, "examples", "yaml-platform"), "native-yaml-");
+  const file = path.join(dir, "Pulumi.yaml");
+  const source = fs.readFileSync(file, "utf8");
   if (!source.includes("path: ../../native/plugin")) throw new Error("examples/yaml-platform/Pulumi.yaml: expected `path: ../../native/plugin`");
-  fs.writeFileSync(path.join(dir, "Pulumi.yaml"), source.replace("path: ../../native/plugin", `path: ${plugin}`));
+  fs.writeFileSync(file, source.replace("path: ../../native/plugin", `path: ${PLUGIN_DIR}`));
   return dir;
 }
 
