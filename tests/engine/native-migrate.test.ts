@@ -13,6 +13,8 @@ import { describeEngine, type PulumiStack } from "../helpers/pulumi-cli";
 import { copyProgram, fixture } from "../native/programs";
 
 jest.setTimeout(300_000);
+/** The fixture's TypeScript is not what is tested here: skip Pulumi's type-check (seconds per run). */
+const FAST = { PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
 
 function copyMigrateProgram(): string {
   const dir = copyProgram(fixture("migrate"), "native-migrate-");
@@ -45,13 +47,13 @@ describeEngine("native provider: moving a session from the dynamic resource", (c
   test("retainOnDelete, then import into the native resource: reads only, same session", async () => {
     const key = emulator.newKey();
     await stack.init({ "stripe-identity:apiBase": emulator.url, stage: "dynamic" }, { "stripe-identity:apiKey": key });
-    expect((await stack.op("up")).code).toBe(0);
+    expect((await stack.op("up", [], FAST)).code).toBe(0);
     const id = (await stack.ok(["stack", "output", "sessionId", "--stack", stack.stackName])).stdout.trim();
     expect(id).toMatch(/^vs_/);
     const writesBefore = await writes();
 
     await stack.setConfig({ stage: "native", sessionId: id });
-    const moved = await stack.op("up");
+    const moved = await stack.op("up", [], FAST);
     expect(moved.code).toBe(0);
     expect(moved.output).toMatch(/kyc-native +imported/);
     expect(moved.output).toMatch(/kyc +deleted/);
@@ -62,6 +64,6 @@ describeEngine("native provider: moving a session from the dynamic resource", (c
     expect(sessions.map((s) => [s.id, s.status])).toEqual([[id, "requires_input"]]);
     const types = stack.resources().filter((r) => r.custom && r.id === id).map((r) => r.type);
     expect(types).toEqual(["stripe-identity:index:VerificationSession"]);
-    expect((await stack.op("preview", ["--expect-no-changes"])).code).toBe(0);
+    expect((await stack.op("preview", ["--expect-no-changes"], FAST)).code).toBe(0);
   });
 });

@@ -12,6 +12,8 @@ import { describeEngine, type PulumiStack } from "../helpers/pulumi-cli";
 import { copyProgram, fixture } from "../native/programs";
 
 jest.setTimeout(300_000);
+/** The fixture's TypeScript is not what is tested here: skip Pulumi's type-check (seconds per run). */
+const FAST = { PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
 const CONNECTED = "acct_1NativeTs";
 
 function copyTsProgram(): string {
@@ -50,7 +52,7 @@ describeEngine("native provider: the generated Node SDK through the Pulumi CLI",
       { "stripe-identity:apiKey": key, connectedKey: key },
     );
 
-    const up = await stack.op("up");
+    const up = await stack.op("up", [], FAST);
     expect(up.code).toBe(0);
     expect(up.output).toMatch(/adopted +imported/);
     const partner = await output("partnerId");
@@ -61,10 +63,10 @@ describeEngine("native provider: the generated Node SDK through the Pulumi CLI",
     // The explicit provider's key is a secret input: never in state in clear.
     expect(fs.readFileSync(stack.stateFile(), "utf8")).not.toContain(key);
 
-    const again = await stack.op("preview", ["--expect-no-changes"]);
+    const again = await stack.op("preview", ["--expect-no-changes"], FAST);
     expect(again.code).toBe(0);
 
-    const destroy = await stack.op("destroy");
+    const destroy = await stack.op("destroy", [], FAST);
     expect(destroy.code).toBe(0);
     const platform = new Map((await emulator.control.sessions(key)).map((s) => [s.id, s]));
     expect(platform.get(kyc)?.redaction?.status).toBe("redacted");
