@@ -1,16 +1,15 @@
 /**
- * How the demo runs Pulumi: the real CLI with a local file backend when `npm run pulumi:cli` has
- * built it (or `pulumi` is on the PATH), the harness (Pulumi's dynamic-provider process, no CLI)
- * otherwise. Both run the same program
- * folder with the same config; the demo says which one ran.
+ * How the demo runs Pulumi: the real CLI with a local file backend. The one `npm run pulumi:cli`
+ * built (or `pulumi` on the PATH); when there is none, the demo builds it with `npm run pulumi:cli`
+ * (Go 1.25+, minutes on a cold machine), saying so first. There is no other engine: what the demo
+ * prints is what `pulumi` prints.
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { formatSummary } from "../harness/format";
-import { Harness, HarnessError } from "../harness/index";
-import type { Operation } from "../harness/types";
 import { findCliDir, offlineCliEnv } from "../tools/pulumi-cli/layout";
+
+export type Operation = "preview" | "up" | "refresh" | "destroy";
 
 export interface Driver {
   readonly description: string;
@@ -22,42 +21,46 @@ export interface DriverOptions {
   stack: string;
   config: Record<string, string>;
   secrets: Record<string, string>;
-  /** Scratch folder for the file backend / state. */
+  /** Scratch folder for the file backend and PULUMI_HOME. */
   stateDir: string;
   print: (line: string) => void;
 }
 
+export interface PulumiCli {
+  binDir: string;
+  version: string;
+}
+
+function probe(binDir: string): PulumiCli | undefined {
+  const result = spawnSync(path.join(binDir, "pulumi"), ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
+  return result.status === 0 ? { binDir, version: result.stdout.trim() } : undefined;
+}
+
 /** The Pulumi CLI `npm run pulumi:cli` built (or one on PATH), with its version. */
-export function findPulumiCli(repoRoot: string): { binDir: string; version: string } | undefined {
+export function findPulumiCli(repoRoot: string): PulumiCli | undefined {
   const binDir = findCliDir(repoRoot);
-  if (!binDir) return undefined;
-  const probe = spawnSync(path.join(binDir, "pulumi"), ["version"], { encoding: "utf8", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } });
-  return probe.status === 0 ? { binDir, version: probe.stdout.trim() } : undefined;
+  return binDir ? probe(binDir) : undefined;
 }
 
-export async function harnessDriver(opts: DriverOptions): Promise<Driver> {
-  const harness = await Harness.open({
-    programDir: opts.programDir,
-    stack: opts.stack,
-    config: opts.config,
-    secrets: opts.secrets,
-    stateFile: path.join(opts.stateDir, `${opts.stack}.json`),
-  });
-  return {
-    description: "the harness (no Pulumi CLI: `npm run pulumi:cli` builds one where Go is installed): Pulumi's own dynamic-provider process driven over gRPC",
-    async run(operation) {
-      try {
-        const summary = await harness[operation]();
-        for (const line of formatSummary(summary, false, operation === "up")) opts.print(`  ${line}`);
-      } catch (error) {
-        if (error instanceof HarnessError) for (const line of formatSummary(error.summary)) opts.print(`  ${line}`);
-        throw error;
-      }
-    },
-  };
+/** Finds the CLI, or builds it with `npm run pulumi:cli` (its progress on stderr); throws with the remedy when that fails. */
+export function findOrBuildPulumiCli(repoRoot: string, print: (line: string) => void): PulumiCli {
+  const found = findPulumiCli(repoRoot);
+  if (found) return found;
+  print("No Pulumi CLI here (none built by `npm run pulumi:cli`, no `pulumi` on the PATH): building it now with `npm run pulumi:cli`.");
+  print("That needs Go 1.25+ and takes several minutes the first time; later runs reuse the build.");
+  const build = spawnSync("npm", ["run", "-s", "pulumi:cli"], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const binDir = build.status === 0 ? build.stdout.trim().split("\n").pop() : undefined;
+  const cli = binDir ? probe(binDir) : undefined;
+  if (!cli) {
+    throw new Error(
+      "the demo runs the real Pulumi CLI, and `npm run pulumi:cli` could not build it (see above). " +
+        "Install Go 1.25+ and rerun, or install Pulumi (https://www.pulumi.com/docs/install/) and put `pulumi` on the PATH.",
+    );
+  }
+  return cli;
 }
 
-export function cliDriver(opts: DriverOptions, cli: { binDir: string; version: string }): Driver {
+export function cliDriver(opts: DriverOptions, cli: PulumiCli): Driver {
   const backend = path.join(opts.stateDir, "backend");
   fs.mkdirSync(backend, { recursive: true });
   const env = offlineCliEnv({

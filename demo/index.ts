@@ -17,7 +17,7 @@ import { EmulatorControl, startEmulator, type RunningEmulator } from "../emulato
 import { createStripeClient } from "../provider/stripe/client";
 import { describeChanges, emulatorAccount, stripeAccount, tally, type Account, type Cause, type Snapshot } from "./account";
 import { linkProgramModules } from "../tools/link-program";
-import { cliDriver, findPulumiCli, harnessDriver, type Driver } from "./driver";
+import { cliDriver, findOrBuildPulumiCli } from "./driver";
 
 const REPO = path.resolve(__dirname, "..");
 const DAY = 24 * 3600;
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "stripe-identity-demo-"));
   try {
     const programDir = path.join(scratch, "platform");
-    fs.cpSync(path.join(REPO, "examples", "platform"), programDir, { recursive: true, filter: (src) => !/[\\/](node_modules|\.harness-state)$/.test(src) });
+    fs.cpSync(path.join(REPO, "examples", "platform"), programDir, { recursive: true, filter: (src) => !/[\\/]node_modules$/.test(src) });
     linkProgramModules(scratch);
 
     const stack = "dev";
@@ -86,8 +86,7 @@ async function main(): Promise<void> {
     // On a real test account, the stale-session sweep only reports what it would redact.
     if (t.mode === "stripe") config["stripe-identity-platform:staleCleanupDryRun"] = "true";
     const options = { programDir, stack, config, secrets: { "stripe-identity:apiKey": t.apiKey }, stateDir: path.join(scratch, "state"), print };
-    const cli = findPulumiCli(REPO);
-    const driver: Driver = cli ? cliDriver(options, cli) : await harnessDriver(options);
+    const driver = cliDriver(options, findOrBuildPulumiCli(REPO, print));
 
     print("pulumi-stripe-identity demo: the platform example (examples/platform), start to finish");
     print(`  Stripe: ${t.mode === "emulator" ? `the embedded emulator at ${t.apiBase} (no network, no account)` : "Stripe TEST mode (STRIPE_API_KEY)"}`);

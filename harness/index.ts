@@ -1,6 +1,11 @@
 /**
- * `pulumi-stripe-identity/testing`: run a Pulumi program's preview, up, refresh and destroy without
- * the Pulumi CLI, through Pulumi's real dynamic-provider process (DESIGN section 10).
+ * NOT SHIPPED (since 0.2.0 `pulumi-stripe-identity/testing` is `testing/`, the real engine through
+ * the Automation API). This home-made engine stays in the repo only as a driver for tests that have
+ * not moved to the CLI yet (tests/reliability, tests/engine's harness leg, bench/engine.ts); it is
+ * excluded from the tarball (package.json `files`). Do not build new tests on it.
+ *
+ * It runs a Pulumi program's preview, up, refresh and destroy without the Pulumi CLI, through
+ * Pulumi's real dynamic-provider process.
  *
  *   const stack = await Harness.open({ programDir, stack: "dev", config, secrets });
  *   await stack.up(); await stack.refresh(); await stack.destroy();
