@@ -93,10 +93,16 @@ export class StripeIdentityProvider {
 
   /** Runs a request's work, answering with its result or its error. */
   private answer(callback: Callback, work: () => Promise<unknown>): void {
-    work().then(
+    this.run(work).then(
       (response) => callback(null, response),
       (error: unknown) => callback(asGrpcError(error)),
     );
+  }
+
+  /** After Cancel, operations not yet started are refused (those in flight finish or fail on their own). */
+  private run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.cancelled) return Promise.reject(new Error("stripe-identity: the engine cancelled this operation; nothing was sent to Stripe"));
+    return work();
   }
 
   /** The gRPC service implementation (method names as in Pulumi's generated ResourceProvider service). */
@@ -235,18 +241,14 @@ export class StripeIdentityProvider {
             return new emptyProto.Empty();
           }),
         ),
-      cancel: (_call, callback) =>
-        this.answer(callback, async () => {
-          // The engine is shutting down: in-flight calls finish or fail on their own; nothing new starts.
-          this.cancelled = true;
-          return new emptyProto.Empty();
-        }),
+      cancel: (_call, callback) => {
+        // The engine is shutting down: in-flight calls finish or fail on their own; nothing new starts.
+        this.cancelled = true;
+        callback(null, new emptyProto.Empty());
+      },
     };
   }
 
-  get isCancelled(): boolean {
-    return this.cancelled;
-  }
 }
 
 /** Serves on a free port of 127.0.0.1; resolves with the port (the handshake line). */

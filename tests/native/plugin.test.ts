@@ -4,7 +4,7 @@
  * with no API call, secrets on the wire, the detailed diff, import, explicit providers for a
  * connected account, and log lines carrying the resource's URN.
  */
-import { providerProto } from "../../native/proto";
+import { emptyProto, providerProto } from "../../native/proto";
 import { SECRET_SIG, SIG_KEY } from "../../native/properties";
 import { UNKNOWN } from "../../provider/values";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
@@ -131,6 +131,17 @@ describe("pulumi-resource-stripe-identity over gRPC", () => {
     await acct.delete(SESSION, created.id, state);
     expect((await emulator.control.sessions(key, CONNECTED)).find((s) => s.id === created.id)?.status).toBe("canceled");
     acct.shutdown();
+  });
+
+  test("after Cancel, no new operation reaches Stripe", async () => {
+    const cancelled = await PluginClient.start();
+    await cancelled.configure({ apiKey: key, apiBase: emulator.url });
+    const { inputs } = await cancelled.check(SESSION, { type: "document" });
+    await cancelled.call("cancel", new emptyProto.Empty());
+    const before = await requests();
+    await expect(cancelled.create(SESSION, inputs)).rejects.toThrow(/cancelled this operation; nothing was sent to Stripe/);
+    expect(await requests()).toBe(before);
+    cancelled.shutdown();
   });
 
   test("an unknown type token is an error naming it", async () => {
