@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 export const ROOT = join(__dirname, "..", "..");
-const SOURCE_DIRS = ["provider", "sdk", "emulator", "cli", "harness", "testing"];
+const SOURCE_DIRS = ["provider", "native", "sdk", "emulator", "cli", "harness", "testing"];
 
 function newestSource(dir: string): number {
   let newest = 0;

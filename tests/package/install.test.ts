@@ -43,7 +43,7 @@ test("the packed package.json has no install-time script, and the repo's package
 test("the home-made engine does not ship: no harness in the tarball, no harness command", () => {
   expect(files.filter((f) => /(^|\/)harness\//.test(f))).toEqual([]);
   const packedManifest = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string> };
-  expect(Object.keys(packedManifest.bin).sort()).toEqual(["stripe-identity-emulator", "stripe-identity-sweep"]);
+  expect(Object.keys(packedManifest.bin).sort()).toEqual(["pulumi-resource-stripe-identity", "stripe-identity-emulator", "stripe-identity-sweep"]);
 });
 
 test("the tarball ships no source maps, no demo, and everything its exports and bins name", () => {

@@ -7,6 +7,7 @@ import * as path from "path";
 import * as ts from "typescript";
 import { cliLayout, HOST_SOURCES, hostScriptStamp, hostSources, pinnedPulumiVersion, pulumiVersionOf, type CliLayout } from "./layout";
 import { goHostRefusedRecently, rememberGoHostRefusal } from "./go-host-refusal";
+import { ensureYamlLanguageHost } from "./yaml-host";
 
 class BuildError extends Error {}
 
@@ -216,6 +217,7 @@ export function main(): void {
     }
   }
   bundleDynamicProviderPlugin(layout, repoRoot);
+  ensureYamlLanguageHost(layout, progress);
   const hostKind = fs.readFileSync(kindFile, "utf8").trim();
   progress(`language host: ${hostKind === "go" ? "Pulumi's Go host" : "the Node.js host of tools/pulumi-cli (Pulumi's Go host module is not served here)"}`);
   process.stdout.write(`${layout.binDir}\n`);

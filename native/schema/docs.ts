@@ -1,0 +1,117 @@
+/**
+ * The schema's descriptions: the reference docs every generated SDK carries. Keyed by
+ * `<Owner>.<property>` where Owner is a resource, `config` or a nested type's name; a test fails
+ * when a property the zod schemas define has no description here.
+ */
+export const PACKAGE_DESCRIPTION =
+  "Stripe Identity VerificationSessions as Pulumi resources, and BulkRedaction: redact or cancel every session matching a filter, at create, on update and/or at teardown.";
+
+export const RESOURCE_DOCS: Record<string, string> = {
+  VerificationSession:
+    "A Stripe Identity VerificationSession. Create makes a session; refresh reads it (status drift included: a session canceled, redacted, verified or failed outside Pulumi); update changes what Stripe allows while it is `requires_input`; delete cancels, redacts or retains it by `deletionPolicy`, aware of its status. Import an existing one with `pulumi import stripe-identity:index:VerificationSession NAME vs_...`.",
+  BulkRedaction:
+    "Redact (or cancel) every VerificationSession matching a filter, when the resource is created, when its args change, on every `pulumi up`, and/or at teardown (`runOn`). Its state records the last run's counts. BulkRedaction is not importable: it is a policy (which sessions, what to do, when), not an object in Stripe; declare it in the program.",
+};
+
+export const PROPERTY_DOCS: Record<string, string> = {
+  "config.apiKey": "Stripe secret or restricted key (`sk_test_...`, `rk_live_...`); its prefix sets the mode. Falls back to `STRIPE_API_KEY`. Always stored as a secret.",
+  "config.apiBase": "Stripe API base URL, e.g. `http://127.0.0.1:12111` for the local emulator. Falls back to `STRIPE_API_BASE`; default Stripe.",
+  "config.allowLivemode": "Bulk operations refuse live-mode keys unless this is true. Falls back to `STRIPE_IDENTITY_ALLOW_LIVEMODE`.",
+  "config.maxNetworkRetries": "Retries of the Stripe client for connection errors, 409 and 5xx. Default 3.",
+  "config.stripeAccount": "Connect: act on this connected account (`acct_...`, sent as `Stripe-Account`) unless a resource's own `stripeAccount` says otherwise. Falls back to `STRIPE_ACCOUNT`. An explicit provider with `stripeAccount` addresses one connected account.",
+
+  "VerificationSession.type": "`document` or `id_number`; required unless `verificationFlow` is set. Updatable. As an output: the API's type (`verification_flow` for a session made from a flow).",
+  "VerificationSession.verificationFlow": "A verification flow id from the Dashboard; the flow decides the type. Create-only.",
+  "VerificationSession.options": "Options of the document check. Updatable while `requires_input`.",
+  "VerificationSession.providedDetails": "Email and phone to prefill and verify. Updatable (removing one replaces the session).",
+  "VerificationSession.metadata": "Up to 47 keys (Stripe's 50 minus the resource tag). Updatable; removed keys are unset.",
+  "VerificationSession.clientReferenceId": "Your own reference for the session. Create-only.",
+  "VerificationSession.relatedCustomer": "Customer this session belongs to (`cus_...`). Create-only.",
+  "VerificationSession.relatedCustomerAccount": "Account representing the customer. Create-only.",
+  "VerificationSession.relatedPerson": "Connect person this session verifies. Create-only.",
+  "VerificationSession.returnUrl": "Where the hosted flow sends the user afterwards. Create-only; the API never returns it.",
+  "VerificationSession.deletionPolicy": "What delete does: `cancel` an open session, `redact` its personal data (cancelling it first when open), or `retain` it untouched.",
+  "VerificationSession.processingTimeoutSeconds": "How long delete waits for a `processing` session to finish, in seconds.",
+  "VerificationSession.recreateOnCanceled": "Replace the session when it was canceled or redacted outside Pulumi.",
+  "VerificationSession.adoptSessionId": "Manage this existing session (`vs_...`) instead of creating one (prefer `pulumi import` on this face).",
+  "VerificationSession.tagMetadata": "Tag created sessions with `pulumi_project`, `pulumi_stack`, `pulumi_resource` metadata, so an orphaned session can be found.",
+  "VerificationSession.includeReportSummary": "Also store per-check statuses of the last verification report (no personal data).",
+  "VerificationSession.stripeAccount": "Connect: the connected account (`acct_...`) the session lives in. Default: the provider's `stripeAccount`; unset, the platform's own account. A change replaces the session.",
+  "VerificationSession.status": "`requires_input`, `processing`, `verified` or `canceled`, as of the last create, update or refresh.",
+  "VerificationSession.livemode": "True for a live-mode session.",
+  "VerificationSession.created": "Creation time, Unix seconds.",
+  "VerificationSession.clientSecret": "Secret. For Stripe.js; expires after 24 h.",
+  "VerificationSession.url": "Secret. The hosted verification page; expires after 48 h.",
+  "VerificationSession.lastError": "Why the last check failed, if it did.",
+  "VerificationSession.lastVerificationReport": "The last verification report's id and, with `includeReportSummary`, its per-check statuses.",
+  "VerificationSession.redactionStatus": "`processing` or `redacted` once the session's data is being or has been redacted; null otherwise.",
+  "VerificationSession.sessionAccount": "The connected account the session lives in; null: the platform's own.",
+
+  "VerificationSessionOptions.document": "Options of the document check.",
+  "DocumentOptions.allowedTypes": "Document types the user may submit.",
+  "DocumentOptions.requireIdNumber": "Also collect an ID number and check it against the document.",
+  "DocumentOptions.requireLiveCapture": "Refuse uploads: the document must be captured live with the camera.",
+  "DocumentOptions.requireMatchingSelfie": "Also take a selfie and match it to the document's photo.",
+  "ProvidedDetails.email": "Email address to prefill and verify.",
+  "ProvidedDetails.phone": "Phone number to prefill and verify.",
+  "RelatedPerson.account": "The connected account (`acct_...`) the person belongs to.",
+  "RelatedPerson.person": "The person (`person_...`).",
+  "LastError.code": "Stripe's error code for the failed check.",
+  "LastError.reason": "A message for the user.",
+  "ReportSummary.id": "The report's id (`vr_...`).",
+  "ReportSummary.checks": "Per-check statuses (`verified`, `unverified` or null); no personal data.",
+  "ReportChecks.document": "Status of the document check.",
+  "ReportChecks.selfie": "Status of the selfie check.",
+  "ReportChecks.idNumber": "Status of the ID number check.",
+  "ReportChecks.email": "Status of the email check.",
+  "ReportChecks.phone": "Status of the phone check.",
+
+  "BulkRedaction.filter": "Which sessions a run touches. At least one bound (dates, client reference, customer or metadata) is required.",
+  "BulkRedaction.action": "`redact` (erases personal data; also cancels open sessions) or `cancel` (open sessions only).",
+  "BulkRedaction.runOn": "When to run: `create`, `update` (an up where the args or `triggers` changed), `everyUp` (create and every later up) and/or `destroy` (at teardown).",
+  "BulkRedaction.dryRun": "List and count, change nothing.",
+  "BulkRedaction.maxSessions": "Refuse, touching nothing, when more sessions than this match.",
+  "BulkRedaction.requestsPerSecond": "Requests per second for the whole run, lists included. Default 25 (test keys) or 100 (live keys); adapts down on 429s.",
+  "BulkRedaction.endpointRequestsPerSecond": "Requests per second per endpoint. Default 25, Stripe's per-endpoint limit; adapts down on 429s.",
+  "BulkRedaction.allowLivemode": "Live-mode keys are refused unless this (or the provider's `allowLivemode`) is true.",
+  "BulkRedaction.processingTimeoutSeconds": "Seconds a run waits for matching sessions Stripe is still checking; any still processing then fail the run (at teardown the resource stays in state).",
+  "BulkRedaction.stripeAccount": "Connect: sweep this connected account's sessions. Default: the provider's `stripeAccount`. Recorded as `runAccount`; a change replaces the resource.",
+  "BulkRedaction.previewCount": "Opt-in: `pulumi preview` lists (read-only, paced) and reports how many sessions the next run would touch. Off: preview makes no API call.",
+  "BulkRedaction.evidence": "Append each run's evidence to a hash-chained JSON Lines file (no personal data); check it with `stripe-identity-sweep verify FILE`.",
+  "BulkRedaction.triggers": "Any values: changing them runs the sweep again on the next up (with `runOn` including `update`).",
+  "BulkRedaction.matched": "Sessions inside the filter at the last run.",
+  "BulkRedaction.redacted": "Sessions the last run redacted.",
+  "BulkRedaction.canceled": "Sessions the last run canceled.",
+  "BulkRedaction.wouldAct": "Dry runs: sessions a real run would have changed.",
+  "BulkRedaction.skipped": "Matched but needing nothing (already redacted, canceled, ...); see `skippedByReason`.",
+  "BulkRedaction.skippedByReason": "Skipped sessions by reason.",
+  "BulkRedaction.failed": "Always 0 in state: a run with failures fails the resource instead.",
+  "BulkRedaction.lastRunAt": "ISO time of the last run; null before any.",
+  "BulkRedaction.lastRunPhase": "`create`, `update` or `destroy`: the phase of the last run.",
+  "BulkRedaction.runAccount": "The connected account the runs act on; null: the platform's own.",
+  "BulkRedaction.pendingRedaction": "Sessions the last run redacted whose redaction has not finished; `pulumi refresh` re-checks them.",
+
+  "RedactionFilter.status": "Only sessions in these statuses (not a bound on its own).",
+  "RedactionFilter.createdBefore": "Created before this instant: an ISO date or a duration back from the run (`7d`, `12h`, `30m`).",
+  "RedactionFilter.createdAfter": "Created at or after this instant; same forms as `createdBefore`.",
+  "RedactionFilter.clientReferenceId": "Exactly this client reference id.",
+  "RedactionFilter.clientReferenceIdPrefix": "Client reference ids starting with this text.",
+  "RedactionFilter.relatedCustomer": "Sessions of this customer (`cus_...`).",
+  "RedactionFilter.type": "`document`, `id_number` or `verification_flow` (not a bound on its own).",
+  "RedactionFilter.metadata": "Every listed key must have exactly this value.",
+  "RedactionFilter.excludeIds": "Never touch these sessions.",
+  "Evidence.path": "The evidence file (JSON Lines), appended to.",
+};
+
+export const ENUM_DOCS: Record<string, string> = {
+  DeletionPolicy: "What deleting a VerificationSession does.",
+  SessionType: "The kind of check a VerificationSession runs.",
+  DocumentType: "A document type the user may submit.",
+  SessionStatus: "A VerificationSession's status.",
+  FilterType: "A session type, for BulkRedaction's filter.",
+  BulkRedactionAction: "What a BulkRedaction run does to each matching session.",
+  RunOn: "When a BulkRedaction runs.",
+  RunPhase: "The phase of a BulkRedaction run.",
+  RedactionStatus: "The state of a session's redaction.",
+  CheckStatus: "The outcome of one check of a verification report.",
+};
