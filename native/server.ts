@@ -174,7 +174,8 @@ export class StripeIdentityProvider {
             const outcome = await this.resourceOf(call.request).check(call.request.getUrn(), olds, news.values);
             const resp = new providerProto.CheckResponse();
             resp.setInputs(wire(concealProperties(outcome.inputs, news.secretKeys)));
-            resp.setFailuresList(outcome.failures.map((f) => new providerProto.CheckFailure().setProperty(f.property).setReason(f.reason)));
+            // The dynamic face names a nested field in the reason (Pulumi prints its path as {<nil>}); this protocol carries the path.
+            resp.setFailuresList(outcome.failures.map((f) => new providerProto.CheckFailure().setProperty(f.property || (/^([\w.[\]]+)(?: \(got |: )/.exec(f.reason)?.[1] ?? "")).setReason(f.reason)));
             return resp;
           }),
         ),

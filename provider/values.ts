@@ -66,7 +66,16 @@ export function namedFailures(failures: readonly { property: string; reason: str
     // A top-level property prints with its value already.
     if (!/[.[]/.test(property)) return { property, reason };
     const at = valueAt(inputs, pathOf(property));
-    const shown = at.value === undefined || at.unknown || /\bgot\b/.test(reason) ? "" : ` (got ${JSON.stringify(at.value)?.slice(0, 80)})`;
+    const shown = at.value === undefined || at.unknown || /\bgot\b/.test(reason) ? "" : ` (got ${shownValue(at.value)})`;
     return { property: "", reason: `${property}${shown}: ${reason}` };
   });
+}
+
+/** A value as a check failure shows it: JSON where it can be (a bigint or a cycle cannot), else its type. */
+function shownValue(value: unknown): string {
+  try {
+    return (JSON.stringify(value) ?? typeof value).slice(0, 80);
+  } catch {
+    return typeof value;
+  }
 }

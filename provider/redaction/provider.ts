@@ -26,6 +26,8 @@ import { failureSummary, summaryLine, throttle } from "./progress";
 import type { SweepReport } from "./report";
 import { runBulkRedaction, type BulkRunRequest } from "./run";
 import { recheckRedactions } from "./completion";
+import { preparePrivateFile } from "./private-files";
+import { checkKey } from "./guards";
 import { createStripeClient } from "../stripe/client";
 import { errorFacts } from "../stripe/errors";
 import { DEFAULT_WAIT } from "./wait";
@@ -249,6 +251,14 @@ export class BulkRedactionProvider implements pulumi.dynamic.ResourceProvider {
     const where = account === null ? "" : `, ${account}`;
     const label = `BulkRedaction ${name} (${phase}${where}${args.dryRun ? ", dry run" : ""})`;
     const request = this.runRequest(args, account);
+    // A device or a folder as the evidence file is refused before any request, the key's included.
+    if (args.evidence) preparePrivateFile("evidence.path", args.evidence.path);
+    // So is a live key the run may not use (reading its account is a request too).
+    try {
+      checkKey(request.apiKey, request.allowLivemode ?? false);
+    } catch (error) {
+      throw new IdentityError(`${label}: ${error instanceof Error ? error.message : String(error)}`, { code: error instanceof IdentityError ? error.code : undefined });
+    }
     const keyState = await runKeyRecord(request, label, state);
     // The row shows the name; the line still leads with it (and the count) for the log and narrow terminals.
     const progress = throttle((line: string) => this.log.info(`${name}: ${line}`, true, urn), this.deps.progressIntervalMs ?? 2_000);

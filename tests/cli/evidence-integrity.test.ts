@@ -166,8 +166,10 @@ test("BulkRedaction refuses an evidence path that is not a regular file, before 
   await seedVerified(key, 2, "dev-");
   const provider = createBulkRedactionProvider({ env: { STRIPE_API_KEY: key, STRIPE_API_BASE: emu.url }, logger: { info: () => undefined, warn: () => undefined } });
   const args = { filter: { clientReferenceIdPrefix: "dev-" }, action: "redact", runOn: ["create"], evidence: { path: "/dev/zero" }, resourceName: "dev" };
+  // check() of a new run counts it for preview (list calls only): the refusal is create's, before any request.
+  const { inputs } = await provider.check!({}, args);
   const before = (await emu.control.stats()).requests;
-  await expect(provider.create((await provider.check!({}, args)).inputs)).rejects.toThrow(/evidence\.path: \/dev\/zero is not a regular file/);
+  await expect(provider.create(inputs)).rejects.toThrow(/evidence\.path: \/dev\/zero is not a regular file/);
   expect((await emu.control.stats()).requests).toEqual(before);
 });
 

@@ -10,6 +10,8 @@ import type { StateResource } from "../helpers/pulumi-cli";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const TIME_KEY = /^(created|expires_at|redacted_at|.*At)$/;
 const SECRET_KEY = /^(client_secret|clientSecret|url)$/;
+/** Each route runs with its own API key (its own emulator account): which key acted is compared as "a key". */
+const KEY_IDENTITY = /^__apiKey(Digest|Mask)$/;
 /** Personal data the emulator makes up at random when a session is verified: not the engine's doing. */
 const FAKE_DATA_KEY = /^(verified_outputs|verifiedOutputs)$/;
 const SESSION_ID = /\bvs_[A-Za-z0-9]+/g;
@@ -38,6 +40,7 @@ export function normalise(value: unknown, ids: IdNames, key = ""): unknown {
   if (value === null || value === undefined) return value;
   if (TIME_KEY.test(key) && (typeof value === "number" || typeof value === "string")) return "[time]";
   if (SECRET_KEY.test(key) && typeof value === "string") return "[secret]";
+  if (KEY_IDENTITY.test(key) && typeof value === "string") return "[this route's key]";
   if (FAKE_DATA_KEY.test(key) && typeof value === "object") return "[made-up personal data]";
   if (typeof value === "string") return value.replace(SESSION_ID, (id) => ids.nameOf(id)).replace(OTHER_ID, (_id, prefix: string) => `${prefix}_[id]`);
   if (Array.isArray(value)) return value.map((item) => normalise(item, ids));
