@@ -155,7 +155,7 @@ class SchemaBuilder {
     const requiredIn = new Set((node.required as string[] | undefined) ?? []);
     const required: string[] = [];
     for (const [key, child] of Object.entries((node.properties as Record<string, Json>) ?? {})) {
-      if (INTERNAL.has(key)) continue;
+      if (INTERNAL.has(key) || key.startsWith("__")) continue; // internal state (`__` keys): never a user arg or output
       const docKey = `${owner}.${key}`;
       const description = PROPERTY_DOCS[docKey];
       if (!description) this.missingDocs.push(docKey);

@@ -90,7 +90,7 @@ export class BulkRedaction extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly pendingRedaction: pulumi.Output<string[]>;
     /**
-     * Opt-in: `pulumi preview` lists (read-only, paced) and reports how many sessions the next run would touch. Off: preview makes no API call.
+     * Default true: when a run will happen, `pulumi preview` counts it with a dry run (list calls only, paced) and says what it will do and to how many sessions. False: the words without the calls.
      */
     declare public readonly previewCount: pulumi.Output<boolean>;
     /**
@@ -121,6 +121,10 @@ export class BulkRedaction extends pulumi.CustomResource {
      * Skipped sessions by reason.
      */
     declare public /*out*/ readonly skippedByReason: pulumi.Output<{[key: string]: number}>;
+    /**
+     * `perSession` (default): one redact a session at Stripe's limits; `redactionJobs`: Stripe's Redaction Jobs, a Stripe preview (redact only; see docs/redaction-jobs.md).
+     */
+    declare public readonly strategy: pulumi.Output<enums.BulkRedactionStrategy>;
     /**
      * Connect: sweep this connected account's sessions. Default: the provider's `stripeAccount`. Recorded as `runAccount`; a change replaces the resource.
      */
@@ -162,6 +166,7 @@ export class BulkRedaction extends pulumi.CustomResource {
             resourceInputs["processingTimeoutSeconds"] = args?.processingTimeoutSeconds;
             resourceInputs["requestsPerSecond"] = args?.requestsPerSecond;
             resourceInputs["runOn"] = args?.runOn;
+            resourceInputs["strategy"] = args?.strategy;
             resourceInputs["stripeAccount"] = args?.stripeAccount;
             resourceInputs["triggers"] = args?.triggers;
             resourceInputs["canceled"] = undefined /*out*/;
@@ -197,6 +202,7 @@ export class BulkRedaction extends pulumi.CustomResource {
             resourceInputs["runOn"] = undefined /*out*/;
             resourceInputs["skipped"] = undefined /*out*/;
             resourceInputs["skippedByReason"] = undefined /*out*/;
+            resourceInputs["strategy"] = undefined /*out*/;
             resourceInputs["stripeAccount"] = undefined /*out*/;
             resourceInputs["triggers"] = undefined /*out*/;
             resourceInputs["wouldAct"] = undefined /*out*/;
@@ -239,7 +245,7 @@ export interface BulkRedactionArgs {
      */
     maxSessions?: pulumi.Input<number | undefined>;
     /**
-     * Opt-in: `pulumi preview` lists (read-only, paced) and reports how many sessions the next run would touch. Off: preview makes no API call. Default: `false`.
+     * Default true: when a run will happen, `pulumi preview` counts it with a dry run (list calls only, paced) and says what it will do and to how many sessions. False: the words without the calls. Default: `true`.
      */
     previewCount?: pulumi.Input<boolean | undefined>;
     /**
@@ -254,6 +260,10 @@ export interface BulkRedactionArgs {
      * When to run: `create`, `update` (an up where the args or `triggers` changed), `everyUp` (create and every later up) and/or `destroy` (at teardown). Default: `["create","update"]`.
      */
     runOn?: pulumi.Input<pulumi.Input<enums.RunOn>[] | undefined>;
+    /**
+     * `perSession` (default): one redact a session at Stripe's limits; `redactionJobs`: Stripe's Redaction Jobs, a Stripe preview (redact only; see docs/redaction-jobs.md). Default: `"perSession"`.
+     */
+    strategy?: pulumi.Input<enums.BulkRedactionStrategy | undefined>;
     /**
      * Connect: sweep this connected account's sessions. Default: the provider's `stripeAccount`. Recorded as `runAccount`; a change replaces the resource.
      */

@@ -42,7 +42,7 @@ type BulkRedaction struct {
 	MaxSessions pulumi.IntPtrOutput `pulumi:"maxSessions"`
 	// Sessions the last run redacted whose redaction has not finished; `pulumi refresh` re-checks them.
 	PendingRedaction pulumi.StringArrayOutput `pulumi:"pendingRedaction"`
-	// Opt-in: `pulumi preview` lists (read-only, paced) and reports how many sessions the next run would touch. Off: preview makes no API call.
+	// Default true: when a run will happen, `pulumi preview` counts it with a dry run (list calls only, paced) and says what it will do and to how many sessions. False: the words without the calls.
 	PreviewCount pulumi.BoolOutput `pulumi:"previewCount"`
 	// Seconds a run waits for matching sessions Stripe is still checking; any still processing then fail the run (at teardown the resource stays in state).
 	ProcessingTimeoutSeconds pulumi.IntOutput `pulumi:"processingTimeoutSeconds"`
@@ -58,6 +58,8 @@ type BulkRedaction struct {
 	Skipped pulumi.IntOutput `pulumi:"skipped"`
 	// Skipped sessions by reason.
 	SkippedByReason pulumi.IntMapOutput `pulumi:"skippedByReason"`
+	// `perSession` (default): one redact a session at Stripe's limits; `redactionJobs`: Stripe's Redaction Jobs, a Stripe preview (redact only; see docs/redaction-jobs.md).
+	Strategy BulkRedactionStrategyOutput `pulumi:"strategy"`
 	// Connect: sweep this connected account's sessions. Default: the provider's `stripeAccount`. Recorded as `runAccount`; a change replaces the resource.
 	StripeAccount pulumi.StringPtrOutput `pulumi:"stripeAccount"`
 	// Any values: changing them runs the sweep again on the next up (with `runOn` including `update`).
@@ -126,7 +128,7 @@ type bulkRedactionArgs struct {
 	Filter RedactionFilter `pulumi:"filter"`
 	// Refuse, touching nothing, when more sessions than this match.
 	MaxSessions *int `pulumi:"maxSessions"`
-	// Opt-in: `pulumi preview` lists (read-only, paced) and reports how many sessions the next run would touch. Off: preview makes no API call. Default: `false`.
+	// Default true: when a run will happen, `pulumi preview` counts it with a dry run (list calls only, paced) and says what it will do and to how many sessions. False: the words without the calls. Default: `true`.
 	PreviewCount *bool `pulumi:"previewCount"`
 	// Seconds a run waits for matching sessions Stripe is still checking; any still processing then fail the run (at teardown the resource stays in state). Default: `120`.
 	ProcessingTimeoutSeconds *int `pulumi:"processingTimeoutSeconds"`
@@ -134,6 +136,8 @@ type bulkRedactionArgs struct {
 	RequestsPerSecond *float64 `pulumi:"requestsPerSecond"`
 	// When to run: `create`, `update` (an up where the args or `triggers` changed), `everyUp` (create and every later up) and/or `destroy` (at teardown). Default: `["create","update"]`.
 	RunOn []RunOn `pulumi:"runOn"`
+	// `perSession` (default): one redact a session at Stripe's limits; `redactionJobs`: Stripe's Redaction Jobs, a Stripe preview (redact only; see docs/redaction-jobs.md). Default: `"perSession"`.
+	Strategy *BulkRedactionStrategy `pulumi:"strategy"`
 	// Connect: sweep this connected account's sessions. Default: the provider's `stripeAccount`. Recorded as `runAccount`; a change replaces the resource.
 	StripeAccount *string `pulumi:"stripeAccount"`
 	// Any values: changing them runs the sweep again on the next up (with `runOn` including `update`).
@@ -156,7 +160,7 @@ type BulkRedactionArgs struct {
 	Filter RedactionFilterInput
 	// Refuse, touching nothing, when more sessions than this match.
 	MaxSessions pulumi.IntPtrInput
-	// Opt-in: `pulumi preview` lists (read-only, paced) and reports how many sessions the next run would touch. Off: preview makes no API call. Default: `false`.
+	// Default true: when a run will happen, `pulumi preview` counts it with a dry run (list calls only, paced) and says what it will do and to how many sessions. False: the words without the calls. Default: `true`.
 	PreviewCount pulumi.BoolPtrInput
 	// Seconds a run waits for matching sessions Stripe is still checking; any still processing then fail the run (at teardown the resource stays in state). Default: `120`.
 	ProcessingTimeoutSeconds pulumi.IntPtrInput
@@ -164,6 +168,8 @@ type BulkRedactionArgs struct {
 	RequestsPerSecond pulumi.Float64PtrInput
 	// When to run: `create`, `update` (an up where the args or `triggers` changed), `everyUp` (create and every later up) and/or `destroy` (at teardown). Default: `["create","update"]`.
 	RunOn RunOnArrayInput
+	// `perSession` (default): one redact a session at Stripe's limits; `redactionJobs`: Stripe's Redaction Jobs, a Stripe preview (redact only; see docs/redaction-jobs.md). Default: `"perSession"`.
+	Strategy BulkRedactionStrategyPtrInput
 	// Connect: sweep this connected account's sessions. Default: the provider's `stripeAccount`. Recorded as `runAccount`; a change replaces the resource.
 	StripeAccount pulumi.StringPtrInput
 	// Any values: changing them runs the sweep again on the next up (with `runOn` including `update`).
@@ -272,7 +278,7 @@ func (o BulkRedactionOutput) PendingRedaction() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *BulkRedaction) pulumi.StringArrayOutput { return v.PendingRedaction }).(pulumi.StringArrayOutput)
 }
 
-// Opt-in: `pulumi preview` lists (read-only, paced) and reports how many sessions the next run would touch. Off: preview makes no API call.
+// Default true: when a run will happen, `pulumi preview` counts it with a dry run (list calls only, paced) and says what it will do and to how many sessions. False: the words without the calls.
 func (o BulkRedactionOutput) PreviewCount() pulumi.BoolOutput {
 	return o.ApplyT(func(v *BulkRedaction) pulumi.BoolOutput { return v.PreviewCount }).(pulumi.BoolOutput)
 }
@@ -310,6 +316,11 @@ func (o BulkRedactionOutput) Skipped() pulumi.IntOutput {
 // Skipped sessions by reason.
 func (o BulkRedactionOutput) SkippedByReason() pulumi.IntMapOutput {
 	return o.ApplyT(func(v *BulkRedaction) pulumi.IntMapOutput { return v.SkippedByReason }).(pulumi.IntMapOutput)
+}
+
+// `perSession` (default): one redact a session at Stripe's limits; `redactionJobs`: Stripe's Redaction Jobs, a Stripe preview (redact only; see docs/redaction-jobs.md).
+func (o BulkRedactionOutput) Strategy() BulkRedactionStrategyOutput {
+	return o.ApplyT(func(v *BulkRedaction) BulkRedactionStrategyOutput { return v.Strategy }).(BulkRedactionStrategyOutput)
 }
 
 // Connect: sweep this connected account's sessions. Default: the provider's `stripeAccount`. Recorded as `runAccount`; a change replaces the resource.

@@ -176,6 +176,171 @@ func (in *bulkRedactionActionPtr) ToBulkRedactionActionPtrOutputWithContext(ctx 
 	return pulumi.ToOutputWithContext(ctx, in).(BulkRedactionActionPtrOutput)
 }
 
+type BulkRedactionStrategy string
+
+const (
+	BulkRedactionStrategyPerSession    = BulkRedactionStrategy("perSession")
+	BulkRedactionStrategyRedactionJobs = BulkRedactionStrategy("redactionJobs")
+)
+
+func (BulkRedactionStrategy) ElementType() reflect.Type {
+	return reflect.TypeOf((*BulkRedactionStrategy)(nil)).Elem()
+}
+
+func (e BulkRedactionStrategy) ToBulkRedactionStrategyOutput() BulkRedactionStrategyOutput {
+	return pulumi.ToOutput(e).(BulkRedactionStrategyOutput)
+}
+
+func (e BulkRedactionStrategy) ToBulkRedactionStrategyOutputWithContext(ctx context.Context) BulkRedactionStrategyOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(BulkRedactionStrategyOutput)
+}
+
+func (e BulkRedactionStrategy) ToBulkRedactionStrategyPtrOutput() BulkRedactionStrategyPtrOutput {
+	return e.ToBulkRedactionStrategyPtrOutputWithContext(context.Background())
+}
+
+func (e BulkRedactionStrategy) ToBulkRedactionStrategyPtrOutputWithContext(ctx context.Context) BulkRedactionStrategyPtrOutput {
+	return BulkRedactionStrategy(e).ToBulkRedactionStrategyOutputWithContext(ctx).ToBulkRedactionStrategyPtrOutputWithContext(ctx)
+}
+
+func (e BulkRedactionStrategy) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e BulkRedactionStrategy) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e BulkRedactionStrategy) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e BulkRedactionStrategy) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type BulkRedactionStrategyOutput struct{ *pulumi.OutputState }
+
+func (BulkRedactionStrategyOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*BulkRedactionStrategy)(nil)).Elem()
+}
+
+func (o BulkRedactionStrategyOutput) ToBulkRedactionStrategyOutput() BulkRedactionStrategyOutput {
+	return o
+}
+
+func (o BulkRedactionStrategyOutput) ToBulkRedactionStrategyOutputWithContext(ctx context.Context) BulkRedactionStrategyOutput {
+	return o
+}
+
+func (o BulkRedactionStrategyOutput) ToBulkRedactionStrategyPtrOutput() BulkRedactionStrategyPtrOutput {
+	return o.ToBulkRedactionStrategyPtrOutputWithContext(context.Background())
+}
+
+func (o BulkRedactionStrategyOutput) ToBulkRedactionStrategyPtrOutputWithContext(ctx context.Context) BulkRedactionStrategyPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v BulkRedactionStrategy) *BulkRedactionStrategy {
+		return &v
+	}).(BulkRedactionStrategyPtrOutput)
+}
+
+func (o BulkRedactionStrategyOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o BulkRedactionStrategyOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e BulkRedactionStrategy) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o BulkRedactionStrategyOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o BulkRedactionStrategyOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e BulkRedactionStrategy) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type BulkRedactionStrategyPtrOutput struct{ *pulumi.OutputState }
+
+func (BulkRedactionStrategyPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**BulkRedactionStrategy)(nil)).Elem()
+}
+
+func (o BulkRedactionStrategyPtrOutput) ToBulkRedactionStrategyPtrOutput() BulkRedactionStrategyPtrOutput {
+	return o
+}
+
+func (o BulkRedactionStrategyPtrOutput) ToBulkRedactionStrategyPtrOutputWithContext(ctx context.Context) BulkRedactionStrategyPtrOutput {
+	return o
+}
+
+func (o BulkRedactionStrategyPtrOutput) Elem() BulkRedactionStrategyOutput {
+	return o.ApplyT(func(v *BulkRedactionStrategy) BulkRedactionStrategy {
+		if v != nil {
+			return *v
+		}
+		var ret BulkRedactionStrategy
+		return ret
+	}).(BulkRedactionStrategyOutput)
+}
+
+func (o BulkRedactionStrategyPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o BulkRedactionStrategyPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *BulkRedactionStrategy) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// BulkRedactionStrategyInput is an input type that accepts values of the BulkRedactionStrategy enum
+// A concrete instance of `BulkRedactionStrategyInput` can be one of the following:
+//
+//	BulkRedactionStrategyPerSession
+//	BulkRedactionStrategyRedactionJobs
+type BulkRedactionStrategyInput interface {
+	pulumi.Input
+
+	ToBulkRedactionStrategyOutput() BulkRedactionStrategyOutput
+	ToBulkRedactionStrategyOutputWithContext(context.Context) BulkRedactionStrategyOutput
+}
+
+var bulkRedactionStrategyPtrType = reflect.TypeOf((**BulkRedactionStrategy)(nil)).Elem()
+
+type BulkRedactionStrategyPtrInput interface {
+	pulumi.Input
+
+	ToBulkRedactionStrategyPtrOutput() BulkRedactionStrategyPtrOutput
+	ToBulkRedactionStrategyPtrOutputWithContext(context.Context) BulkRedactionStrategyPtrOutput
+}
+
+type bulkRedactionStrategyPtr string
+
+func BulkRedactionStrategyPtr(v string) BulkRedactionStrategyPtrInput {
+	return (*bulkRedactionStrategyPtr)(&v)
+}
+
+func (*bulkRedactionStrategyPtr) ElementType() reflect.Type {
+	return bulkRedactionStrategyPtrType
+}
+
+func (in *bulkRedactionStrategyPtr) ToBulkRedactionStrategyPtrOutput() BulkRedactionStrategyPtrOutput {
+	return pulumi.ToOutput(in).(BulkRedactionStrategyPtrOutput)
+}
+
+func (in *bulkRedactionStrategyPtr) ToBulkRedactionStrategyPtrOutputWithContext(ctx context.Context) BulkRedactionStrategyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(BulkRedactionStrategyPtrOutput)
+}
+
 // The outcome of one check of a verification report.
 type CheckStatus string
 
@@ -1599,6 +1764,8 @@ func (in *sessionTypePtr) ToSessionTypePtrOutputWithContext(ctx context.Context)
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*BulkRedactionActionInput)(nil)).Elem(), BulkRedactionAction("redact"))
 	pulumi.RegisterInputType(reflect.TypeOf((*BulkRedactionActionPtrInput)(nil)).Elem(), BulkRedactionAction("redact"))
+	pulumi.RegisterInputType(reflect.TypeOf((*BulkRedactionStrategyInput)(nil)).Elem(), BulkRedactionStrategy("perSession"))
+	pulumi.RegisterInputType(reflect.TypeOf((*BulkRedactionStrategyPtrInput)(nil)).Elem(), BulkRedactionStrategy("perSession"))
 	pulumi.RegisterInputType(reflect.TypeOf((*DeletionPolicyInput)(nil)).Elem(), DeletionPolicy("cancel"))
 	pulumi.RegisterInputType(reflect.TypeOf((*DeletionPolicyPtrInput)(nil)).Elem(), DeletionPolicy("cancel"))
 	pulumi.RegisterInputType(reflect.TypeOf((*DocumentTypeInput)(nil)).Elem(), DocumentType("driving_license"))
@@ -1616,6 +1783,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*SessionTypePtrInput)(nil)).Elem(), SessionType("document"))
 	pulumi.RegisterOutputType(BulkRedactionActionOutput{})
 	pulumi.RegisterOutputType(BulkRedactionActionPtrOutput{})
+	pulumi.RegisterOutputType(BulkRedactionStrategyOutput{})
+	pulumi.RegisterOutputType(BulkRedactionStrategyPtrOutput{})
 	pulumi.RegisterOutputType(CheckStatusOutput{})
 	pulumi.RegisterOutputType(CheckStatusPtrOutput{})
 	pulumi.RegisterOutputType(DeletionPolicyOutput{})

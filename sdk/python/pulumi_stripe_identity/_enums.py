@@ -8,6 +8,7 @@ from enum import Enum
 
 __all__ = [
     'BulkRedactionAction',
+    'BulkRedactionStrategy',
     'CheckStatus',
     'DeletionPolicy',
     'DocumentType',
@@ -27,6 +28,12 @@ class BulkRedactionAction(_builtins.str, Enum):
     """
     REDACT = "redact"
     CANCEL = "cancel"
+
+
+@pulumi.type_token("stripe-identity:index:BulkRedactionStrategy")
+class BulkRedactionStrategy(_builtins.str, Enum):
+    PER_SESSION = "perSession"
+    REDACTION_JOBS = "redactionJobs"
 
 
 @pulumi.type_token("stripe-identity:index:CheckStatus")

@@ -33,6 +33,7 @@ class BulkRedactionArgs:
                  processing_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  requests_per_second: pulumi.Input[Optional[_builtins.float]] = None,
                  run_on: pulumi.Input[Optional[Sequence[pulumi.Input['RunOn']]]] = None,
+                 strategy: pulumi.Input[Optional['BulkRedactionStrategy']] = None,
                  stripe_account: pulumi.Input[Optional[_builtins.str]] = None,
                  triggers: pulumi.Input[Optional[Sequence[Any]]] = None):
         """
@@ -45,10 +46,11 @@ class BulkRedactionArgs:
         :param pulumi.Input[_builtins.float] endpoint_requests_per_second: Requests per second per endpoint. Default 25, Stripe's per-endpoint limit; adapts down on 429s.
         :param pulumi.Input['EvidenceArgs'] evidence: Append each run's evidence to a hash-chained JSON Lines file (no personal data); check it with `stripe-identity-sweep verify FILE`.
         :param pulumi.Input[_builtins.int] max_sessions: Refuse, touching nothing, when more sessions than this match.
-        :param pulumi.Input[_builtins.bool] preview_count: Opt-in: `pulumi preview` lists (read-only, paced) and reports how many sessions the next run would touch. Off: preview makes no API call. Default: `false`.
+        :param pulumi.Input[_builtins.bool] preview_count: Default true: when a run will happen, `pulumi preview` counts it with a dry run (list calls only, paced) and says what it will do and to how many sessions. False: the words without the calls. Default: `true`.
         :param pulumi.Input[_builtins.int] processing_timeout_seconds: Seconds a run waits for matching sessions Stripe is still checking; any still processing then fail the run (at teardown the resource stays in state). Default: `120`.
         :param pulumi.Input[_builtins.float] requests_per_second: Requests per second for the whole run, lists included. Default 25 (test keys) or 100 (live keys); adapts down on 429s.
         :param pulumi.Input[Sequence[pulumi.Input['RunOn']]] run_on: When to run: `create`, `update` (an up where the args or `triggers` changed), `everyUp` (create and every later up) and/or `destroy` (at teardown). Default: `["create","update"]`.
+        :param pulumi.Input['BulkRedactionStrategy'] strategy: `perSession` (default): one redact a session at Stripe's limits; `redactionJobs`: Stripe's Redaction Jobs, a Stripe preview (redact only; see docs/redaction-jobs.md). Default: `"perSession"`.
         :param pulumi.Input[_builtins.str] stripe_account: Connect: sweep this connected account's sessions. Default: the provider's `stripeAccount`. Recorded as `runAccount`; a change replaces the resource.
         :param pulumi.Input[Sequence[Any]] triggers: Any values: changing them runs the sweep again on the next up (with `runOn` including `update`).
         """
@@ -72,6 +74,8 @@ class BulkRedactionArgs:
             pulumi.set(__self__, "requests_per_second", requests_per_second)
         if run_on is not None:
             pulumi.set(__self__, "run_on", run_on)
+        if strategy is not None:
+            pulumi.set(__self__, "strategy", strategy)
         if stripe_account is not None:
             pulumi.set(__self__, "stripe_account", stripe_account)
         if triggers is not None:
@@ -165,7 +169,7 @@ class BulkRedactionArgs:
     @pulumi.getter(name="previewCount")
     def preview_count(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Opt-in: `pulumi preview` lists (read-only, paced) and reports how many sessions the next run would touch. Off: preview makes no API call. Default: `false`.
+        Default true: when a run will happen, `pulumi preview` counts it with a dry run (list calls only, paced) and says what it will do and to how many sessions. False: the words without the calls. Default: `true`.
         """
         return pulumi.get(self, "preview_count")
 
@@ -210,6 +214,18 @@ class BulkRedactionArgs:
         pulumi.set(self, "run_on", value)
 
     @_builtins.property
+    @pulumi.getter
+    def strategy(self) -> pulumi.Input[Optional['BulkRedactionStrategy']]:
+        """
+        `perSession` (default): one redact a session at Stripe's limits; `redactionJobs`: Stripe's Redaction Jobs, a Stripe preview (redact only; see docs/redaction-jobs.md). Default: `"perSession"`.
+        """
+        return pulumi.get(self, "strategy")
+
+    @strategy.setter
+    def strategy(self, value: pulumi.Input[Optional['BulkRedactionStrategy']]):
+        pulumi.set(self, "strategy", value)
+
+    @_builtins.property
     @pulumi.getter(name="stripeAccount")
     def stripe_account(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -251,6 +267,7 @@ class BulkRedaction(pulumi.CustomResource):
                  processing_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  requests_per_second: pulumi.Input[Optional[_builtins.float]] = None,
                  run_on: pulumi.Input[Optional[Sequence[pulumi.Input['RunOn']]]] = None,
+                 strategy: pulumi.Input[Optional['BulkRedactionStrategy']] = None,
                  stripe_account: pulumi.Input[Optional[_builtins.str]] = None,
                  triggers: pulumi.Input[Optional[Sequence[Any]]] = None,
                  __props__=None):
@@ -266,10 +283,11 @@ class BulkRedaction(pulumi.CustomResource):
         :param pulumi.Input[Union['EvidenceArgs', 'EvidenceArgsDict']] evidence: Append each run's evidence to a hash-chained JSON Lines file (no personal data); check it with `stripe-identity-sweep verify FILE`.
         :param pulumi.Input[Union['RedactionFilterArgs', 'RedactionFilterArgsDict']] filter: Which sessions a run touches. At least one bound (dates, client reference, customer or metadata) is required.
         :param pulumi.Input[_builtins.int] max_sessions: Refuse, touching nothing, when more sessions than this match.
-        :param pulumi.Input[_builtins.bool] preview_count: Opt-in: `pulumi preview` lists (read-only, paced) and reports how many sessions the next run would touch. Off: preview makes no API call. Default: `false`.
+        :param pulumi.Input[_builtins.bool] preview_count: Default true: when a run will happen, `pulumi preview` counts it with a dry run (list calls only, paced) and says what it will do and to how many sessions. False: the words without the calls. Default: `true`.
         :param pulumi.Input[_builtins.int] processing_timeout_seconds: Seconds a run waits for matching sessions Stripe is still checking; any still processing then fail the run (at teardown the resource stays in state). Default: `120`.
         :param pulumi.Input[_builtins.float] requests_per_second: Requests per second for the whole run, lists included. Default 25 (test keys) or 100 (live keys); adapts down on 429s.
         :param pulumi.Input[Sequence[pulumi.Input['RunOn']]] run_on: When to run: `create`, `update` (an up where the args or `triggers` changed), `everyUp` (create and every later up) and/or `destroy` (at teardown). Default: `["create","update"]`.
+        :param pulumi.Input['BulkRedactionStrategy'] strategy: `perSession` (default): one redact a session at Stripe's limits; `redactionJobs`: Stripe's Redaction Jobs, a Stripe preview (redact only; see docs/redaction-jobs.md). Default: `"perSession"`.
         :param pulumi.Input[_builtins.str] stripe_account: Connect: sweep this connected account's sessions. Default: the provider's `stripeAccount`. Recorded as `runAccount`; a change replaces the resource.
         :param pulumi.Input[Sequence[Any]] triggers: Any values: changing them runs the sweep again on the next up (with `runOn` including `update`).
         """
@@ -308,6 +326,7 @@ class BulkRedaction(pulumi.CustomResource):
                  processing_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  requests_per_second: pulumi.Input[Optional[_builtins.float]] = None,
                  run_on: pulumi.Input[Optional[Sequence[pulumi.Input['RunOn']]]] = None,
+                 strategy: pulumi.Input[Optional['BulkRedactionStrategy']] = None,
                  stripe_account: pulumi.Input[Optional[_builtins.str]] = None,
                  triggers: pulumi.Input[Optional[Sequence[Any]]] = None,
                  __props__=None):
@@ -334,6 +353,7 @@ class BulkRedaction(pulumi.CustomResource):
             __props__.__dict__["processing_timeout_seconds"] = processing_timeout_seconds
             __props__.__dict__["requests_per_second"] = requests_per_second
             __props__.__dict__["run_on"] = run_on
+            __props__.__dict__["strategy"] = strategy
             __props__.__dict__["stripe_account"] = stripe_account
             __props__.__dict__["triggers"] = triggers
             __props__.__dict__["canceled"] = None
@@ -390,6 +410,7 @@ class BulkRedaction(pulumi.CustomResource):
         __props__.__dict__["run_on"] = None
         __props__.__dict__["skipped"] = None
         __props__.__dict__["skipped_by_reason"] = None
+        __props__.__dict__["strategy"] = None
         __props__.__dict__["stripe_account"] = None
         __props__.__dict__["triggers"] = None
         __props__.__dict__["would_act"] = None
@@ -503,7 +524,7 @@ class BulkRedaction(pulumi.CustomResource):
     @pulumi.getter(name="previewCount")
     def preview_count(self) -> pulumi.Output[_builtins.bool]:
         """
-        Opt-in: `pulumi preview` lists (read-only, paced) and reports how many sessions the next run would touch. Off: preview makes no API call.
+        Default true: when a run will happen, `pulumi preview` counts it with a dry run (list calls only, paced) and says what it will do and to how many sessions. False: the words without the calls.
         """
         return pulumi.get(self, "preview_count")
 
@@ -562,6 +583,14 @@ class BulkRedaction(pulumi.CustomResource):
         Skipped sessions by reason.
         """
         return pulumi.get(self, "skipped_by_reason")
+
+    @_builtins.property
+    @pulumi.getter
+    def strategy(self) -> pulumi.Output['BulkRedactionStrategy']:
+        """
+        `perSession` (default): one redact a session at Stripe's limits; `redactionJobs`: Stripe's Redaction Jobs, a Stripe preview (redact only; see docs/redaction-jobs.md).
+        """
+        return pulumi.get(self, "strategy")
 
     @_builtins.property
     @pulumi.getter(name="stripeAccount")

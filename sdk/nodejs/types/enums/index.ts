@@ -12,6 +12,13 @@ export const BulkRedactionAction = {
  */
 export type BulkRedactionAction = (typeof BulkRedactionAction)[keyof typeof BulkRedactionAction];
 
+export const BulkRedactionStrategy = {
+    PerSession: "perSession",
+    RedactionJobs: "redactionJobs",
+} as const;
+
+export type BulkRedactionStrategy = (typeof BulkRedactionStrategy)[keyof typeof BulkRedactionStrategy];
+
 export const CheckStatus = {
     Verified: "verified",
     Unverified: "unverified",
